@@ -1,0 +1,97 @@
+"""A Redis cache that a Redis outage cannot turn into a broken page.
+
+django-redis already turns connection errors into cache misses when ``IGNORE_EXCEPTIONS`` is on,
+but every call still waits for its socket timeout; a page that touches the cache five times
+against a hung Redis would wait five timeouts. This backend adds a circuit breaker: the first
+failure is logged and opens the circuit, and for ``CIRCUIT_SECONDS`` every call answers at once
+as a miss (reads) or a no-op (writes). After that one call is let through to probe Redis again.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django_redis.cache import RedisCache
+
+logger = logging.getLogger("madang.cache")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# What each method returns while Redis is unreachable: what a cache that holds nothing returns.
+_FALLBACKS: dict[str, Callable[..., Any]] = {
+    "get": lambda *a, **kw: kw.get("default", a[1] if len(a) > 1 else None),
+    "get_many": lambda *a, **kw: {},
+    "has_key": lambda *a, **kw: False,
+    "add": lambda *a, **kw: False,
+    "set": lambda *a, **kw: False,
+    "set_many": lambda *a, **kw: [],
+    "touch": lambda *a, **kw: False,
+    "delete": lambda *a, **kw: False,
+    "delete_many": lambda *a, **kw: 0,
+    "delete_pattern": lambda *a, **kw: 0,
+    "clear": lambda *a, **kw: None,
+    "incr": lambda *a, **kw: None,
+    "decr": lambda *a, **kw: None,
+    "ttl": lambda *a, **kw: None,
+    "keys": lambda *a, **kw: [],
+}
+
+
+class ResilientRedisCache(RedisCache):
+    """django-redis with errors swallowed, logged once per outage, and a circuit breaker."""
+
+    CIRCUIT_SECONDS = 15.0
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    def get_or_set(self, key: Any, default: Any, timeout: Any = None, version: Any = None) -> Any:
+        # Django's get_or_set calls add() then get(); during an outage both answer at once, and
+        # the caller still gets a computed value rather than None.
+        value = self.get(key, version=version)
+        if value is None:
+            value = default() if callable(default) else default
+            if value is not None:
+                self.add(key, value, timeout=timeout, version=version)
+        return value
+
+    def _guarded(self, name: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        fallback = _FALLBACKS[name]
+        if time.monotonic() < self._open_until:
+            return fallback(*args, **kwargs)
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:  # any client error means "no cache", never "no page"
+            with self._lock:
+                first = time.monotonic() >= self._open_until
+                self._open_until = time.monotonic() + self.CIRCUIT_SECONDS
+            if first:
+                logger.warning(
+                    "Redis cache unavailable (%s: %s); serving without cache for %.0f s",
+                    type(exc).__name__,
+                    exc,
+                    self.CIRCUIT_SECONDS,
+                )
+            return fallback(*args, **kwargs)
+
+
+def _wrap(name: str) -> Callable[..., Any]:
+    original = getattr(RedisCache, name)
+
+    @functools.wraps(original)
+    def guarded(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:
+        return self._guarded(name, functools.partial(original, self), *args, **kwargs)
+
+    return guarded
+
+
+for _name in _FALLBACKS:
+    if hasattr(RedisCache, _name):
+        setattr(ResilientRedisCache, _name, _wrap(_name))

@@ -1,0 +1,19 @@
+"""URL map: the public site and back office under /ko/ and /en/, exports without a language."""
+
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("madang.web.root_urls")),
+]
+urlpatterns += i18n_patterns(
+    path("manage/", admin.site.urls),
+    path("", include("madang.web.urls")),
+    prefix_default_language=True,
+)
+
+handler404 = "madang.web.views.page_not_found"
+handler500 = "madang.web.views.server_error"
