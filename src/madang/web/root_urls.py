@@ -1,5 +1,8 @@
 """URLs without a language prefix: machine-readable exports, sitemap, robots."""
 
-from django.urls import path
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("madang.program.export_urls")),
+    path("", include("madang.web.site_urls")),
+]

@@ -1,3 +1,7 @@
-from django.urls import path
+"""Public pages under /ko/ and /en/."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("madang.program.urls")),
+]
