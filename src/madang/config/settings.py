@@ -12,6 +12,8 @@ from madang.config import env
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DATA_DIR = env.path("DATA_DIR", PROJECT_DIR / "var")
+# The SQLite file, uploads and collected static files live here; SQLite cannot create folders.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.flag("DEBUG", False)
 SECRET_KEY = env.text("SECRET_KEY") or "insecure-development-key-set-MADANG_SECRET_KEY"
@@ -138,7 +140,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "madang.common.static.StaticStorage"
         )
     },
 }

@@ -1,0 +1,163 @@
+"""Public pages of one edition: overview, program, timetable, sessions and people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+from madang.program import queries
+from madang.program.caching import cache_key
+from madang.program.enums import SPOKEN_LANGUAGES, SessionKind
+from madang.program.models import Event
+
+# Headline sessions shown on an edition's overview page.
+HIGHLIGHT_KINDS = (SessionKind.OPENING, SessionKind.KEYNOTE)
+HIGHLIGHT_LIMIT = 6
+
+
+def _event_or_404(slug: str) -> Event:
+    event = queries.public_event(slug)
+    if event is None:
+        raise Http404("No such edition")
+    return event
+
+
+def _cached_html(key: str, template_name: str, context_factory: Any, request: HttpRequest) -> str:
+    # Rendered fragments are cached per program version; a cache outage reads as a miss.
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template_name, context_factory(), request=request)
+        cache.set(key, html)
+    return str(html)
+
+
+def event_home(request: HttpRequest, slug: str) -> HttpResponse:
+    """An edition's overview: theme, dates, format, description and headline sessions."""
+    event = _event_or_404(slug)
+    highlights = list(
+        queries.published_sessions(event).filter(kind__in=HIGHLIGHT_KINDS)[:HIGHLIGHT_LIMIT]
+    )
+    return render(
+        request,
+        "program/event_home.html",
+        {"event": event, "highlights": highlights, "section": "event-home"},
+    )
+
+
+def _track_options(event: Event) -> list[tuple[str, str]]:
+    key = cache_key(event.pk, "track-options", get_language())
+    options = cache.get(key)
+    if options is None:
+        options = [(track.slug, str(track.name)) for track in queries.event_tracks(event)]
+        cache.set(key, options)
+    return list(options)
+
+
+def program(request: HttpRequest, slug: str) -> HttpResponse:
+    """The program list with filters; htmx requests get only the list fragment."""
+    event = _event_or_404(slug)
+    tracks = _track_options(event)
+    filters = queries.parse_program_filters(
+        event, request.GET.dict(), {track_slug for track_slug, _name in tracks}
+    )
+    key = cache_key(event.pk, "program-list", get_language(), *filters.cache_parts())
+
+    def list_context() -> dict[str, Any]:
+        sessions = list(queries.filtered_sessions(event, filters))
+        days: dict[dt.date, list[Any]] = {}
+        for session in sessions:
+            assert session.starts_at is not None
+            days.setdefault(event.local(session.starts_at).date(), []).append(session)
+        return {"event": event, "days": days, "count": len(sessions), "filters": filters}
+
+    list_html = _cached_html(key, "program/_program_list.html", list_context, request)
+    if request.htmx:
+        response = HttpResponse(list_html)
+    else:
+        response = render(
+            request,
+            "program/program.html",
+            {
+                "event": event,
+                "section": "program",
+                "filters": filters,
+                "tracks": tracks,
+                "kinds": SessionKind.choices,
+                "languages": SPOKEN_LANGUAGES,
+                "list_html": list_html,
+            },
+        )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def timetable(request: HttpRequest, slug: str) -> HttpResponse:
+    """One day of the edition as an accessible rooms × time table."""
+    event = _event_or_404(slug)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", "")[:10])
+    except ValueError:
+        day = event.starts_on
+    if not event.starts_on <= day <= event.ends_on:
+        day = event.starts_on
+    key = cache_key(event.pk, "timetable", get_language(), day.isoformat())
+    grid_html = _cached_html(
+        key,
+        "program/_timetable_grid.html",
+        lambda: {"event": event, "day": day, "grid": queries.timetable(event, day)},
+        request,
+    )
+    return render(
+        request,
+        "program/timetable.html",
+        {"event": event, "section": "timetable", "day": day, "grid_html": grid_html},
+    )
+
+
+def session_detail(request: HttpRequest, slug: str, session_slug: str) -> HttpResponse:
+    """A published session: time, place or stream, speakers, calendar link."""
+    event = _event_or_404(slug)
+    session = queries.public_session(event, session_slug)
+    if session is None:
+        raise Http404("No such session")
+    return render(
+        request,
+        "program/session.html",
+        {"event": event, "session": session, "section": "program"},
+    )
+
+
+def people(request: HttpRequest, slug: str) -> HttpResponse:
+    """Everyone with a published session in the edition."""
+    event = _event_or_404(slug)
+    return render(
+        request,
+        "program/people.html",
+        {"event": event, "people": list(queries.event_people(event)), "section": "people"},
+    )
+
+
+def person_detail(request: HttpRequest, slug: str, person_slug: str) -> HttpResponse:
+    """A person's public profile, their sessions here and the other editions they joined."""
+    event = _event_or_404(slug)
+    person = queries.public_person(event, person_slug)
+    if person is None:
+        raise Http404("No such person")
+    return render(
+        request,
+        "program/person.html",
+        {
+            "event": event,
+            "person": person,
+            "sessions": list(queries.person_sessions(event, person)),
+            "other_editions": list(queries.person_other_editions(event, person)),
+            "section": "people",
+        },
+    )
