@@ -7,7 +7,6 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The production server set-up (README, "Production"); bench/http_bench.py uses the same.
 WEB_WORKERS ?= 3
-WEB_THREADS ?= 4
 
 .PHONY: demo serve test e2e bench lint format messages clean
 
@@ -25,8 +24,8 @@ demo: $(STAMP)
 	$(MAKE) --no-print-directory serve
 
 serve: $(STAMP)
-	$(BIN)/gunicorn madang.config.wsgi --bind $(HOST):$(PORT) --worker-class gthread \
-		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --access-logfile - --log-level warning
+	$(BIN)/gunicorn madang.config.wsgi --bind $(HOST):$(PORT) --worker-class sync \
+		--workers $(WEB_WORKERS) --access-logfile - --log-level warning
 
 test: $(STAMP)
 	$(BIN)/pytest

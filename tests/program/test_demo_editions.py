@@ -49,13 +49,21 @@ def test_every_demo_text_has_both_languages() -> None:
 
 def test_loading_twice_duplicates_nothing() -> None:
     load_demo_editions()
-    counts = (Event.objects.count(), Session.objects.count(), Person.objects.count(),
-              SessionRole.objects.count())
+    counts = (
+        Event.objects.count(),
+        Session.objects.count(),
+        Person.objects.count(),
+        SessionRole.objects.count(),
+    )
 
     load_demo_editions()
 
-    assert (Event.objects.count(), Session.objects.count(), Person.objects.count(),
-            SessionRole.objects.count()) == counts
+    assert (
+        Event.objects.count(),
+        Session.objects.count(),
+        Person.objects.count(),
+        SessionRole.objects.count(),
+    ) == counts
 
 
 def test_demo_command_prints_a_working_organiser_login() -> None:

@@ -15,6 +15,3 @@ class User(AbstractUser):
         choices=[("ko", "한국어"), ("en", "English")],
         default="ko",
     )
-
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"

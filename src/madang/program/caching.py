@@ -49,8 +49,14 @@ def _event_id_of(instance: Any) -> int | None:
 
 @receiver([post_save, post_delete])
 def _program_changed(sender: type, instance: Any, **kwargs: Any) -> None:
-    if sender in (models.Event, models.Venue, models.Room, models.Track, models.Session,
-                  models.SessionRole):
+    if sender in (
+        models.Event,
+        models.Venue,
+        models.Room,
+        models.Track,
+        models.Session,
+        models.SessionRole,
+    ):
         event_id = _event_id_of(instance)
         if event_id is not None:
             bump_program_version(event_id)

@@ -28,8 +28,9 @@ class ConflictKind(models.TextChoices):
     OUTSIDE_EDITION_DATES = "outside_edition_dates", gettext_lazy("Outside the edition's dates")
     MISSING_TRANSLATION = "missing_translation", gettext_lazy("Missing translation")
     PUBLISHED_WITHOUT_TIME = "published_without_time", gettext_lazy("Published without a time")
-    ONLINE_ROOM_WITHOUT_STREAM = "online_room_without_stream", gettext_lazy(
-        "Online room without a stream"
+    ONLINE_ROOM_WITHOUT_STREAM = (
+        "online_room_without_stream",
+        gettext_lazy("Online room without a stream"),
     )
     CAPACITY_ABOVE_ROOM = "capacity_above_room", gettext_lazy("More places than the room holds")
 
@@ -293,13 +294,15 @@ def _missing_translations(
     for role in roles:
         people.setdefault(role.person_id, role.person)
     for person in sorted(people.values(), key=lambda p: p.pk):
-        checks.append((ObjectRef("person", person.pk, str(person.name)), (), gettext("name"),
-                       person.name))
+        checks.append(
+            (ObjectRef("person", person.pk, str(person.name)), (), gettext("name"), person.name)
+        )
     for room in rooms:
         checks.append((ObjectRef("room", room.pk, str(room.name)), (), gettext("name"), room.name))
     for track in tracks:
-        checks.append((ObjectRef("track", track.pk, str(track.name)), (), gettext("name"),
-                       track.name))
+        checks.append(
+            (ObjectRef("track", track.pk, str(track.name)), (), gettext("name"), track.name)
+        )
 
     conflicts = []
     for ref, session_ids, field_label, value in checks:

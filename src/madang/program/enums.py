@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,7 +45,7 @@ class SessionRoleKind(models.TextChoices):
 
 
 # Languages a session may be held in (ISO 639-1), with their names in both site languages.
-SPOKEN_LANGUAGES: list[tuple[str, str]] = [
+SPOKEN_LANGUAGES: list[tuple[str, str | Promise]] = [
     ("ko", _("Korean")),
     ("en", _("English")),
     ("ja", _("Japanese")),

@@ -31,8 +31,22 @@ from madang.program.enums import (
 
 # First path segments of the public site that an edition's slug must not take.
 RESERVED_SLUGS = frozenset(
-    {"manage", "admin", "search", "archive", "api", "static", "media", "prefs", "accounts",
-     "sitemap.xml", "robots.txt", "i18n", "healthz", "ws"}
+    {
+        "manage",
+        "admin",
+        "search",
+        "archive",
+        "api",
+        "static",
+        "media",
+        "prefs",
+        "accounts",
+        "sitemap.xml",
+        "robots.txt",
+        "i18n",
+        "healthz",
+        "ws",
+    }
 )
 
 
@@ -50,15 +64,18 @@ class Event(TimestampedModel):
     """One edition of the week, e.g. Seoul Smart City Week 2021."""
 
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    slug = models.SlugField(_("short name"), max_length=40, unique=True,
-                            validators=[validate_not_reserved])
+    slug = models.SlugField(
+        _("short name"), max_length=40, unique=True, validators=[validate_not_reserved]
+    )
     name = I18nCharField(_("name"))
     tagline = I18nCharField(_("theme"), blank=True)
     description = I18nTextField(_("description"), blank=True)
-    mode = models.CharField(_("format"), max_length=10, choices=EventMode.choices,
-                            default=EventMode.HYBRID)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Seoul",
-                                 validators=[validate_time_zone])
+    mode = models.CharField(
+        _("format"), max_length=10, choices=EventMode.choices, default=EventMode.HYBRID
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Seoul", validators=[validate_time_zone]
+    )
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
     is_published = models.BooleanField(_("published"), default=False)
@@ -69,8 +86,9 @@ class Event(TimestampedModel):
         verbose_name = _("edition")
         verbose_name_plural = _("editions")
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
-                                   name="event_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="event_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -118,12 +136,14 @@ class Organisation(TimestampedModel):
 
 
 class Venue(TimestampedModel):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="venues",
-                              verbose_name=_("edition"))
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="venues", verbose_name=_("edition")
+    )
     name = I18nCharField(_("name"))
     address = I18nCharField(_("address"), blank=True)
-    city = models.ForeignKey(City, on_delete=models.SET_NULL, null=True, blank=True,
-                             verbose_name=_("city"))
+    city = models.ForeignKey(
+        City, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("city")
+    )
 
     class Meta:
         verbose_name = _("venue")
@@ -136,14 +156,22 @@ class Venue(TimestampedModel):
 class Room(TimestampedModel):
     """A hall or meeting room on site, or an online room with a stream."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms",
-                              verbose_name=_("edition"))
-    venue = models.ForeignKey(Venue, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="rooms", verbose_name=_("venue"))
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("edition")
+    )
+    venue = models.ForeignKey(
+        Venue,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rooms",
+        verbose_name=_("venue"),
+    )
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = I18nCharField(_("name"))
-    kind = models.CharField(_("kind"), max_length=10, choices=RoomKind.choices,
-                            default=RoomKind.PHYSICAL)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=RoomKind.choices, default=RoomKind.PHYSICAL
+    )
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     stream_url = models.URLField(_("stream URL"), blank=True)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -153,8 +181,10 @@ class Room(TimestampedModel):
         verbose_name = _("room")
         verbose_name_plural = _("rooms")
         constraints = [
-            models.CheckConstraint(condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
-                                   name="room_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
+                name="room_capacity_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -162,12 +192,15 @@ class Room(TimestampedModel):
 
 
 class Track(TimestampedModel):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tracks",
-                              verbose_name=_("edition"))
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="tracks", verbose_name=_("edition")
+    )
     slug = models.SlugField(_("short name"), max_length=60)
     name = I18nCharField(_("name"))
     color = models.CharField(
-        _("colour"), max_length=7, default="#1d4ed8",
+        _("colour"),
+        max_length=7,
+        default="#1d4ed8",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))],
     )
 
@@ -189,12 +222,18 @@ class Person(TimestampedModel):
     guid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     slug = models.SlugField(_("short name"), max_length=80, unique=True)
     name = I18nCharField(_("name"))
-    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True,
-                                     blank=True, related_name="people",
-                                     verbose_name=_("organisation"))
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("organisation"),
+    )
     position = I18nCharField(_("position"), blank=True)
-    city = models.ForeignKey(City, on_delete=models.SET_NULL, null=True, blank=True,
-                             verbose_name=_("city"))
+    city = models.ForeignKey(
+        City, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("city")
+    )
     country = CountryField(_("country"), blank=True)
     biography = I18nTextField(_("biography"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="people/", blank=True)
@@ -211,29 +250,46 @@ class Person(TimestampedModel):
 
 
 class Session(TimestampedModel):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions",
-                              verbose_name=_("edition"))
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("edition")
+    )
     guid = models.UUIDField(default=uuid.uuid4, unique=True)
     slug = models.SlugField(_("short name"), max_length=120)
     title = I18nCharField(_("title"))
     abstract = I18nTextField(_("abstract"), blank=True)
-    kind = models.CharField(_("type"), max_length=20, choices=SessionKind.choices,
-                            default=SessionKind.LECTURE)
-    language = models.CharField(_("spoken language"), max_length=8, choices=SPOKEN_LANGUAGES,
-                                default="ko")
+    kind = models.CharField(
+        _("type"), max_length=20, choices=SessionKind.choices, default=SessionKind.LECTURE
+    )
+    language = models.CharField(
+        _("spoken language"), max_length=8, choices=SPOKEN_LANGUAGES, default="ko"
+    )
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
-    room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="sessions", verbose_name=_("room"))
-    track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="sessions", verbose_name=_("track"))
+    room = models.ForeignKey(
+        Room,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("room"),
+    )
+    track = models.ForeignKey(
+        Track,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("track"),
+    )
     capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)
     stream_url = models.URLField(_("stream URL"), blank=True)
     recording_url = models.URLField(_("recording URL"), blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=SessionStatus.choices,
-                              default=SessionStatus.DRAFT)
-    people = models.ManyToManyField(Person, through="SessionRole", related_name="sessions",
-                                    verbose_name=_("people"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT
+    )
+    people: models.ManyToManyField[Person, SessionRole] = models.ManyToManyField(
+        Person, through="SessionRole", related_name="sessions", verbose_name=_("people")
+    )
 
     class Meta:
         ordering = ["starts_at", "room__position", "id"]
@@ -242,13 +298,20 @@ class Session(TimestampedModel):
         constraints = [
             models.UniqueConstraint(fields=["event", "slug"], name="session_slug_unique_in_event"),
             models.CheckConstraint(
-                condition=(Q(starts_at__isnull=True, ends_at__isnull=True)
-                           | Q(starts_at__isnull=False, ends_at__isnull=False,
-                               ends_at__gt=models.F("starts_at"))),
+                condition=(
+                    Q(starts_at__isnull=True, ends_at__isnull=True)
+                    | Q(
+                        starts_at__isnull=False,
+                        ends_at__isnull=False,
+                        ends_at__gt=models.F("starts_at"),
+                    )
+                ),
                 name="session_ends_after_start",
             ),
-            models.CheckConstraint(condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
-                                   name="session_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
+                name="session_capacity_positive",
+            ),
             models.CheckConstraint(
                 condition=Q(status=SessionStatus.DRAFT) | Q(starts_at__isnull=False),
                 name="published_session_is_scheduled",
@@ -271,12 +334,15 @@ class Session(TimestampedModel):
 
 
 class SessionRole(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="roles",
-                                verbose_name=_("session"))
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles",
-                               verbose_name=_("person"))
-    role = models.CharField(_("role"), max_length=12, choices=SessionRoleKind.choices,
-                            default=SessionRoleKind.SPEAKER)
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="roles", verbose_name=_("session")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="roles", verbose_name=_("person")
+    )
+    role = models.CharField(
+        _("role"), max_length=12, choices=SessionRoleKind.choices, default=SessionRoleKind.SPEAKER
+    )
     position = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -284,8 +350,9 @@ class SessionRole(models.Model):
         verbose_name = _("role in session")
         verbose_name_plural = _("roles in sessions")
         constraints = [
-            models.UniqueConstraint(fields=["session", "person", "role"],
-                                    name="session_role_unique"),
+            models.UniqueConstraint(
+                fields=["session", "person", "role"], name="session_role_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import QueryDict
 
 from madang.program.enums import SPOKEN_LANGUAGES, SessionKind, SessionStatus
 from madang.program.models import Event, Person, Room, Session, SessionRole, Track
@@ -42,21 +43,19 @@ def public_event(slug: str) -> Event | None:
     return published_events().filter(slug=slug).first()
 
 
-def _roles_prefetch() -> Prefetch[SessionRole]:
-    return Prefetch(
-        "roles",
-        queryset=SessionRole.objects.select_related("person", "person__organisation").order_by(
-            "position", "id"
-        ),
-    )
-
-
 def published_sessions(event: Event) -> QuerySet[Session]:
     """Published sessions of an edition, with room, track and speakers loaded."""
     return (
         Session.objects.filter(event=event, status=SessionStatus.PUBLISHED)
         .select_related("room", "track")
-        .prefetch_related(_roles_prefetch())
+        .prefetch_related(
+            Prefetch(
+                "roles",
+                queryset=SessionRole.objects.select_related(
+                    "person", "person__organisation"
+                ).order_by("position", "id"),
+            )
+        )
         .order_by("starts_at", "room__position", "id")
     )
 
@@ -72,6 +71,18 @@ class ProgramFilters:
 
     def cache_parts(self) -> list[str]:
         return [str(self.day or ""), self.track or "", self.kind or "", self.language or ""]
+
+    def as_params(self) -> dict[str, str]:
+        """The query parameters that select exactly these filters."""
+        params = {"day": str(self.day or ""), "track": self.track or ""}
+        params.update({"type": self.kind or "", "language": self.language or ""})
+        return {name: value for name, value in params.items() if value}
+
+    def matches(self, query: QueryDict) -> bool:
+        """Whether a query string holds these filters and nothing else (empty values aside)."""
+        given = {name: value for name, value in query.items() if value}
+        single = all(len(values) == 1 for _name, values in query.lists())
+        return single and given == self.as_params()
 
     @property
     def is_active(self) -> bool:
@@ -137,7 +148,7 @@ class TimetableRow:
 
 @dataclass
 class Timetable:
-    """A day of an edition as a rooms × start-times grid."""
+    """A day of an edition as a grid of rooms by start times."""
 
     rooms: list[Room | None]
     rows: list[TimetableRow] = field(default_factory=list)

@@ -10,16 +10,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 from django.utils.translation import get_language
+from django_htmx.middleware import HtmxDetails
 
 from madang.program import queries
 from madang.program.caching import cache_key
 from madang.program.enums import SPOKEN_LANGUAGES, SessionKind
 from madang.program.models import Event
+from madang.web.context import display_preferences
 
 # Headline sessions shown on an edition's overview page.
 HIGHLIGHT_KINDS = (SessionKind.OPENING, SessionKind.KEYNOTE)
 HIGHLIGHT_LIMIT = 6
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request after django-htmx's middleware has added ``request.htmx``."""
+
+    htmx: HtmxDetails
 
 
 def _event_or_404(slug: str) -> Event:
@@ -60,14 +69,56 @@ def _track_options(event: Event) -> list[tuple[str, str]]:
     return list(options)
 
 
-def program(request: HttpRequest, slug: str) -> HttpResponse:
-    """The program list with filters; htmx requests get only the list fragment."""
+def _page_variant(request: HttpRequest) -> str:
+    # The only per-visitor part of a public page is the display preference on <html>.
+    return str(display_preferences(request)["display_classes"]) or "plain"
+
+
+# Query parameters of the program page; a query with anything else is never served from cache.
+PROGRAM_PARAMS = ("day", "track", "type", "language")
+_EVENT_ID_KEY = "public-event-id:{slug}"
+
+
+def _plain_query(request: HttpRequest) -> str | None:
+    """The non-empty program filters of the query in a fixed order, or None for other queries."""
+    if any(name not in PROGRAM_PARAMS or len(values) != 1 for name, values in request.GET.lists()):
+        return None
+    return urlencode(
+        [(name, request.GET[name]) for name in PROGRAM_PARAMS if request.GET.get(name)]
+    )
+
+
+def _cached_program_page(request: HttpRequest, slug: str, query: str) -> bytes | None:
+    # The edition's id comes from the cache too, so a hit costs no query. It is safe: any change
+    # to the edition (unpublishing, a new slug, deletion) bumps its program version, the page
+    # key changes with it, and the next request goes through the database lookup again.
+    event_id = cache.get(_EVENT_ID_KEY.format(slug=slug))
+    if event_id is None:
+        return None
+    key = cache_key(event_id, "program-page", slug, get_language(), _page_variant(request), query)
+    page = cache.get(key)
+    return page if isinstance(page, bytes) else None
+
+
+def program(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The program list with filters; htmx requests get only the list fragment.
+
+    Whole pages are cached per filter combination, language and display preference, and only
+    for valid filters, so junk parameters cannot fill the cache.
+    """
+    query = None if request.htmx else _plain_query(request)
+    if query is not None:
+        cached_page = _cached_program_page(request, slug, query)
+        if cached_page is not None:
+            response = HttpResponse(cached_page)
+            patch_vary_headers(response, ["Cookie", "HX-Request"])
+            return response
     event = _event_or_404(slug)
     tracks = _track_options(event)
     filters = queries.parse_program_filters(
         event, request.GET.dict(), {track_slug for track_slug, _name in tracks}
     )
-    key = cache_key(event.pk, "program-list", get_language(), *filters.cache_parts())
+    language = get_language()
 
     def list_context() -> dict[str, Any]:
         sessions = list(queries.filtered_sessions(event, filters))
@@ -77,7 +128,8 @@ def program(request: HttpRequest, slug: str) -> HttpResponse:
             days.setdefault(event.local(session.starts_at).date(), []).append(session)
         return {"event": event, "days": days, "count": len(sessions), "filters": filters}
 
-    list_html = _cached_html(key, "program/_program_list.html", list_context, request)
+    list_key = cache_key(event.pk, "program-list", language, *filters.cache_parts())
+    list_html = _cached_html(list_key, "program/_program_list.html", list_context, request)
     if request.htmx:
         response = HttpResponse(list_html)
     else:
@@ -94,12 +146,18 @@ def program(request: HttpRequest, slug: str) -> HttpResponse:
                 "list_html": list_html,
             },
         )
-    patch_vary_headers(response, ["HX-Request"])
+        if query is not None and filters.matches(request.GET):
+            cache.set(_EVENT_ID_KEY.format(slug=slug), event.pk)
+            page_key = cache_key(
+                event.pk, "program-page", slug, language, _page_variant(request), query
+            )
+            cache.set(page_key, response.content)
+    patch_vary_headers(response, ["Cookie", "HX-Request"])
     return response
 
 
 def timetable(request: HttpRequest, slug: str) -> HttpResponse:
-    """One day of the edition as an accessible rooms × time table."""
+    """One day of the edition as an accessible table of rooms by start times."""
     event = _event_or_404(slug)
     try:
         day = dt.date.fromisoformat(request.GET.get("day", "")[:10])

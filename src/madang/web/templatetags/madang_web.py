@@ -63,3 +63,12 @@ def session_ics_url(event_slug: str, session_slug: str) -> str:
         return reverse("session-ics", kwargs={"slug": event_slug, "session_slug": session_slug})
     except NoReverseMatch:
         return f"/{event_slug}/sessions/{session_slug}.ics"
+
+
+@register.simple_tag
+def edition_export_url(name: str, event_slug: str) -> str:
+    """An edition-wide export (calendar, JSON), or an empty string when it is not installed."""
+    try:
+        return reverse(name, kwargs={"slug": event_slug})
+    except NoReverseMatch:
+        return ""

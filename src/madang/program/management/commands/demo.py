@@ -1,4 +1,4 @@
-"""``madang demo``: load the demo editions and an organiser account; ``--scale N`` adds a large one."""
+"""``madang demo``: load the demo editions and an organiser login; ``--scale N`` adds one more."""
 
 from __future__ import annotations
 
@@ -13,15 +13,27 @@ from madang.program.demo_editions import load_demo_editions
 
 
 class Command(BaseCommand):
-    help = "Load the demo editions (scw2021, slw2024) and an organiser login; --scale N adds 'scale'."
+    help = (
+        "Load the demo editions (scw2021, slw2024) and an organiser login; --scale N adds 'scale'."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--scale", type=int, default=0, metavar="N",
-                            help="also build a synthetic edition 'scale' with N sessions")
-        parser.add_argument("--no-organiser", action="store_true",
-                            help="do not create or reset the organiser account")
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=0,
+            metavar="N",
+            help="also build a synthetic edition 'scale' with N sessions",
+        )
+        parser.add_argument(
+            "--no-organiser",
+            action="store_true",
+            help="do not create or reset the organiser account",
+        )
 
-    def handle(self, *args: Any, scale: int = 0, no_organiser: bool = False, **options: Any) -> None:
+    def handle(
+        self, *args: Any, scale: int = 0, no_organiser: bool = False, **options: Any
+    ) -> None:
         events = load_demo_editions()
         for event in events:
             self.stdout.write(f"Loaded edition {event.slug}: {event.sessions.count()} sessions")
@@ -43,6 +55,6 @@ class Command(BaseCommand):
             user.is_superuser = True
             user.set_password(password)
             user.save()
-            self.stdout.write(self.style.SUCCESS(
-                f"Organiser login: user 'organiser', password '{password}'"
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(f"Organiser login: user 'organiser', password '{password}'")
+            )

@@ -1,0 +1,1 @@
+"""Benchmarks of the HTTP server set-up; never part of the pass/fail test run."""

@@ -1,0 +1,167 @@
+"""Machine-readable program exports: Frab schedule.json and schedule.xml, iCalendar files.
+
+Schedule apps poll these files often, so the whole-program exports are served from the cache:
+the rendered bytes are stored under :func:`madang.program.caching.cache_key`, whose version
+changes whenever the program does, with an ETag so a client that has the current file gets a
+304. The edition lookup is cached too (see :func:`_published_event_id`), so a warm request
+touches only the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from madang.program import schedule_export
+from madang.program.caching import cache_key, program_version
+from madang.program.models import Event
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
+# Short, because an ETag revalidation is cheap and apps should see changes within a minute.
+CACHE_CONTROL = "public, max-age=60"
+
+_EDITION_KEY = "program-export-edition:{slug}"
+
+Renderer = Callable[[Event], bytes]
+
+
+def _published_event_id(slug: str) -> tuple[int | None, Event | None]:
+    """The pk of the published edition ``slug`` (and the Event when it had to be read).
+
+    The answer is cached with the edition's program version at the time of the read. Every save
+    or delete of an Event bumps that version, so a cached answer whose version no longer matches
+    is read again: unpublishing, renaming or deleting an edition is seen at once. The version is
+    read before the database so that a concurrent change can only make the entry stale, never
+    wrongly fresh. Unknown or unpublished slugs are not cached: they cost the one query.
+    """
+    key = _EDITION_KEY.format(slug=slug)
+    cached = cache.get(key)
+    if cached is not None:
+        event_id, version = cached
+        if program_version(event_id) == version:
+            return event_id, None
+    event = Event.objects.filter(slug=slug, is_published=True).first()
+    if event is None:
+        return None, None
+    # program_version is read first on purpose; see the docstring.
+    version = program_version(event.pk)
+    cache.set(key, (event.pk, version))
+    return event.pk, event
+
+
+def _event_or_404(slug: str) -> tuple[int, Event | None]:
+    event_id, event = _published_event_id(slug)
+    if event_id is None:
+        raise Http404("No published edition with this short name.")
+    return event_id, event
+
+
+def _etag(body: bytes) -> str:
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def _matches(request: HttpRequest, etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in candidates or "*" in candidates
+
+
+def _serve_cached(
+    request: HttpRequest,
+    slug: str,
+    *,
+    name: str,
+    render: Renderer,
+    content_type: str,
+    cors: bool,
+    filename: str | None = None,
+) -> HttpResponse:
+    event_id, event = _event_or_404(slug)
+    # The key (and so the version in it) is taken before rendering: a change made while the
+    # file is built bumps the version and the stored bytes are never read under the new one.
+    key = cache_key(event_id, name)
+    entry = cache.get(key)
+    if entry is None:
+        if event is None:
+            event = Event.objects.filter(pk=event_id, is_published=True).first()
+            if event is None:
+                raise Http404("No published edition with this short name.")
+        body = render(event)
+        entry = (_etag(body), body)
+        cache.set(key, entry)
+    etag, body = entry
+    response: HttpResponse
+    if _matches(request, etag):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    if cors:
+        response["Access-Control-Allow-Origin"] = "*"
+    if filename is not None:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
+
+
+@require_safe
+def schedule_json(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published program as Frab schedule.json."""
+    return _serve_cached(
+        request,
+        slug,
+        name="schedule.json",
+        render=schedule_export.render_schedule_json,
+        content_type=JSON_CONTENT_TYPE,
+        cors=True,
+    )
+
+
+@require_safe
+def schedule_xml(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published program as Frab schedule.xml."""
+    return _serve_cached(
+        request,
+        slug,
+        name="schedule.xml",
+        render=schedule_export.render_schedule_xml,
+        content_type=XML_CONTENT_TYPE,
+        cors=True,
+    )
+
+
+@require_safe
+def schedule_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published program as one iCalendar file."""
+    return _serve_cached(
+        request,
+        slug,
+        name="schedule.ics",
+        render=schedule_export.render_schedule_ics,
+        content_type=CALENDAR_CONTENT_TYPE,
+        cors=False,
+        filename=f"{slug}.ics",
+    )
+
+
+@require_safe
+def session_ics(request: HttpRequest, slug: str, session_slug: str) -> HttpResponse:
+    """One published session as an iCalendar file, to add to a personal calendar."""
+    event_id, _ = _event_or_404(slug)
+    session = schedule_export.published_session(event_id, session_slug)
+    if session is None:
+        raise Http404("No published session with this short name.")
+    response = HttpResponse(
+        schedule_export.render_session_ics(session.event, session),
+        content_type=CALENDAR_CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{session_slug}.ics"'
+    return response
