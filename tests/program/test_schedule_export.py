@@ -264,7 +264,7 @@ def test_schedule_json_is_built_with_few_queries_and_served_from_cache_after(
         session = SessionFactory(event=event, room=room, slug=f"extra-{number}")
         SessionRoleFactory(session=session)
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert client.get(f"/{event.slug}/schedule.json").status_code == 200
     with django_assert_num_queries(0):
         assert client.get(f"/{event.slug}/schedule.json").status_code == 200

@@ -64,3 +64,33 @@ def _program_changed(sender: type, instance: Any, **kwargs: Any) -> None:
         # People appear in every edition they spoke at; a change to one is rare, so bump all.
         for event_id in models.Event.objects.values_list("pk", flat=True):
             bump_program_version(event_id)
+
+
+_EDITION_KEY = "published-edition:{slug}"
+
+
+def published_event_id(slug: str) -> tuple[int | None, models.Event | None]:
+    """The pk of the published edition ``slug``, and the Event when it had to be read.
+
+    The answer is cached with the edition's program version at the time of the read. Every save
+    or delete of an Event bumps that version, so a cached answer whose version no longer matches
+    is read again: unpublishing, renaming or deleting an edition is seen at once. Unknown or
+    unpublished slugs are not cached: they cost the one query.
+    """
+    key = _EDITION_KEY.format(slug=slug)
+    cached = cache.get(key)
+    if cached is not None:
+        event_id, version = cached
+        if program_version(event_id) == version:
+            return event_id, None
+    editions = models.Event.objects.filter(slug=slug, is_published=True)
+    event = editions.first()
+    if event is None:
+        return None, None
+    version = program_version(event.pk)
+    # A change committed between the read above and the version read would be cached as fresh;
+    # reading once more after the version closes that gap (a later change bumps the version).
+    if not editions.filter(pk=event.pk).exists():
+        return None, None
+    cache.set(key, (event.pk, version))
+    return event.pk, event

@@ -3,8 +3,8 @@
 Schedule apps poll these files often, so the whole-program exports are served from the cache:
 the rendered bytes are stored under :func:`madang.program.caching.cache_key`, whose version
 changes whenever the program does, with an ETag so a client that has the current file gets a
-304. The edition lookup is cached too (see :func:`_published_event_id`), so a warm request
-touches only the cache.
+304. The edition lookup is cached too (:func:`madang.program.caching.published_event_id`), so
+a warm request touches only the cache.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from madang.program import schedule_export
-from madang.program.caching import cache_key, program_version
+from madang.program.caching import cache_key, published_event_id
 from madang.program.models import Event
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -27,37 +27,11 @@ CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Short, because an ETag revalidation is cheap and apps should see changes within a minute.
 CACHE_CONTROL = "public, max-age=60"
 
-_EDITION_KEY = "program-export-edition:{slug}"
-
 Renderer = Callable[[Event], bytes]
 
 
-def _published_event_id(slug: str) -> tuple[int | None, Event | None]:
-    """The pk of the published edition ``slug`` (and the Event when it had to be read).
-
-    The answer is cached with the edition's program version at the time of the read. Every save
-    or delete of an Event bumps that version, so a cached answer whose version no longer matches
-    is read again: unpublishing, renaming or deleting an edition is seen at once. The version is
-    read before the database so that a concurrent change can only make the entry stale, never
-    wrongly fresh. Unknown or unpublished slugs are not cached: they cost the one query.
-    """
-    key = _EDITION_KEY.format(slug=slug)
-    cached = cache.get(key)
-    if cached is not None:
-        event_id, version = cached
-        if program_version(event_id) == version:
-            return event_id, None
-    event = Event.objects.filter(slug=slug, is_published=True).first()
-    if event is None:
-        return None, None
-    # program_version is read first on purpose; see the docstring.
-    version = program_version(event.pk)
-    cache.set(key, (event.pk, version))
-    return event.pk, event
-
-
 def _event_or_404(slug: str) -> tuple[int, Event | None]:
-    event_id, event = _published_event_id(slug)
+    event_id, event = published_event_id(slug)
     if event_id is None:
         raise Http404("No published edition with this short name.")
     return event_id, event

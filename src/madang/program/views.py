@@ -9,8 +9,6 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.cache import patch_vary_headers
-from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django_htmx.middleware import HtmxDetails
 
@@ -18,7 +16,7 @@ from madang.program import queries
 from madang.program.caching import cache_key
 from madang.program.enums import SPOKEN_LANGUAGES, SessionKind
 from madang.program.models import Event
-from madang.web.context import display_preferences
+from madang.program.page_cache import cached_edition_page, mark_uncacheable
 
 # Headline sessions shown on an edition's overview page.
 HIGHLIGHT_KINDS = (SessionKind.OPENING, SessionKind.KEYNOTE)
@@ -47,6 +45,7 @@ def _cached_html(key: str, template_name: str, context_factory: Any, request: Ht
     return str(html)
 
 
+@cached_edition_page()
 def event_home(request: HttpRequest, slug: str) -> HttpResponse:
     """An edition's overview: theme, dates, format, description and headline sessions."""
     event = _event_or_404(slug)
@@ -69,50 +68,17 @@ def _track_options(event: Event) -> list[tuple[str, str]]:
     return list(options)
 
 
-def _page_variant(request: HttpRequest) -> str:
-    # The only per-visitor part of a public page is the display preference on <html>.
-    return str(display_preferences(request)["display_classes"]) or "plain"
+# Query parameters of the program page; anything else is ignored and not cached.
+PROGRAM_PARAMS = frozenset({"day", "track", "type", "language"})
 
 
-# Query parameters of the program page; a query with anything else is never served from cache.
-PROGRAM_PARAMS = ("day", "track", "type", "language")
-_EVENT_ID_KEY = "public-event-id:{slug}"
-
-
-def _plain_query(request: HttpRequest) -> str | None:
-    """The non-empty program filters of the query in a fixed order, or None for other queries."""
-    if any(name not in PROGRAM_PARAMS or len(values) != 1 for name, values in request.GET.lists()):
-        return None
-    return urlencode(
-        [(name, request.GET[name]) for name in PROGRAM_PARAMS if request.GET.get(name)]
-    )
-
-
-def _cached_program_page(request: HttpRequest, slug: str, query: str) -> bytes | None:
-    # The edition's id comes from the cache too, so a hit costs no query. It is safe: any change
-    # to the edition (unpublishing, a new slug, deletion) bumps its program version, the page
-    # key changes with it, and the next request goes through the database lookup again.
-    event_id = cache.get(_EVENT_ID_KEY.format(slug=slug))
-    if event_id is None:
-        return None
-    key = cache_key(event_id, "program-page", slug, get_language(), _page_variant(request), query)
-    page = cache.get(key)
-    return page if isinstance(page, bytes) else None
-
-
+@cached_edition_page(params=PROGRAM_PARAMS)
 def program(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The program list with filters; htmx requests get only the list fragment.
 
     Whole pages are cached per filter combination, language and display preference, and only
-    for valid filters, so junk parameters cannot fill the cache.
+    for valid filters (see :func:`mark_uncacheable`), so junk parameters cannot fill the cache.
     """
-    query = None if request.htmx else _plain_query(request)
-    if query is not None:
-        cached_page = _cached_program_page(request, slug, query)
-        if cached_page is not None:
-            response = HttpResponse(cached_page)
-            patch_vary_headers(response, ["Cookie", "HX-Request"])
-            return response
     event = _event_or_404(slug)
     tracks = _track_options(event)
     filters = queries.parse_program_filters(
@@ -146,25 +112,24 @@ def program(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 "list_html": list_html,
             },
         )
-        if query is not None and filters.matches(request.GET):
-            cache.set(_EVENT_ID_KEY.format(slug=slug), event.pk)
-            page_key = cache_key(
-                event.pk, "program-page", slug, language, _page_variant(request), query
-            )
-            cache.set(page_key, response.content)
-    patch_vary_headers(response, ["Cookie", "HX-Request"])
+    if not filters.matches(request.GET):
+        mark_uncacheable(request)
     return response
 
 
+@cached_edition_page(params=frozenset({"day"}))
 def timetable(request: HttpRequest, slug: str) -> HttpResponse:
     """One day of the edition as an accessible table of rooms by start times."""
     event = _event_or_404(slug)
+    requested = request.GET.get("day")
     try:
-        day = dt.date.fromisoformat(request.GET.get("day", "")[:10])
+        day = dt.date.fromisoformat(requested or "")
     except ValueError:
         day = event.starts_on
     if not event.starts_on <= day <= event.ends_on:
         day = event.starts_on
+    if requested is not None and requested != day.isoformat():
+        mark_uncacheable(request)
     key = cache_key(event.pk, "timetable", get_language(), day.isoformat())
     grid_html = _cached_html(
         key,
@@ -179,6 +144,7 @@ def timetable(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@cached_edition_page()
 def session_detail(request: HttpRequest, slug: str, session_slug: str) -> HttpResponse:
     """A published session: time, place or stream, speakers, calendar link."""
     event = _event_or_404(slug)
@@ -192,6 +158,7 @@ def session_detail(request: HttpRequest, slug: str, session_slug: str) -> HttpRe
     )
 
 
+@cached_edition_page()
 def people(request: HttpRequest, slug: str) -> HttpResponse:
     """Everyone with a published session in the edition."""
     event = _event_or_404(slug)
@@ -202,6 +169,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@cached_edition_page()
 def person_detail(request: HttpRequest, slug: str, person_slug: str) -> HttpResponse:
     """A person's public profile, their sessions here and the other editions they joined."""
     event = _event_or_404(slug)
