@@ -40,6 +40,8 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
 EDITION = {"slug": "scale", "sessions": 300, "people": 400, "rooms": 12, "days": 4, "seed": 0}
 CONNECTIONS = 64
+# What browsers and schedule apps send; `--identity` measures clients that accept no compression.
+ACCEPT_ENCODING = {"value": "gzip, deflate, br"}
 # The recommended production set-up (bench/README.md explains the measurements behind it).
 DEFAULT_WORKER_CLASS = "sync"
 DEFAULT_WORKERS = 3
@@ -132,7 +134,10 @@ def parse_wrk(name: str, path: str, output: str) -> Measurement:
 
 def run_wrk(port: int, target: Target, seconds: int) -> Measurement:
     url = f"http://127.0.0.1:{port}{target.path}"
-    command = [WRK, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "2s", url]
+    command = [WRK, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "2s"]
+    if ACCEPT_ENCODING["value"]:
+        command += ["-H", f"Accept-Encoding: {ACCEPT_ENCODING['value']}"]
+    command.append(url)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
     if done.returncode != 0:
         raise BenchError(f"wrk failed on {url}: {done.stderr.strip()}")
@@ -370,7 +375,8 @@ def markdown_report(
         f"{platform.system()} {platform.release()}; load average {load_average}",
         f"- server: gunicorn {server}, madang.config.wsgi, DEBUG off, on 127.0.0.1",
         f"- data: {facts['edition']}; database {facts['database']}, cache {facts['cache']}",
-        f"- load: wrk, 2 threads, {CONNECTIONS} connections, {seconds} s per run after a warm-up; "
+        f"- load: wrk, 2 threads, {CONNECTIONS} connections, {seconds} s per run after a warm-up, "
+        f"Accept-Encoding: {ACCEPT_ENCODING['value'] or '(none)'}; "
         "runs alternate hello and page",
         "- ratio: page req/s ÷ mean req/s of the two hello runs beside it",
         "",
@@ -475,7 +481,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=4, help="rounds of --compare")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    parser.add_argument(
+        "--identity",
+        action="store_true",
+        help="send no Accept-Encoding (by default runs send what browsers send)",
+    )
     args = parser.parse_args(argv)
+    if args.identity:
+        ACCEPT_ENCODING["value"] = ""
 
     if not Path(WRK).exists():
         print("wrk is not installed. Install it with:\n\n    sudo apt-get install wrk\n")

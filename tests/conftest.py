@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,3 +15,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_pg)
         if "redis" in item.keywords and not os.environ.get("MADANG_REDIS_URL"):
             item.add_marker(skip_redis)
+
+
+@pytest.fixture(autouse=True)
+def empty_caches() -> Iterator[None]:
+    """Start and end every test with empty caches.
+
+    Test transactions roll back without running on-commit callbacks, so program versions are
+    never bumped by them, and test databases reuse primary keys: cached pages and remembered
+    editions must not leak from one test into the next.
+    """
+    _clear_caches()
+    yield
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    from django.conf import settings
+    from django.core.cache import caches
+
+    from madang.program import caching
+
+    for alias in settings.CACHES:
+        caches[alias].clear()
+    caching._known_slugs.clear()

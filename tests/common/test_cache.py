@@ -44,13 +44,13 @@ def redis_params(**overrides: Any) -> dict[str, Any]:
 
 
 def resilient_caches(location: str) -> dict[str, dict[str, Any]]:
-    return {
-        "default": {
-            "BACKEND": "madang.common.cache.ResilientRedisCache",
-            "LOCATION": location,
-            **redis_params(),
-        }
+    # As settings.py does with MADANG_REDIS_URL: pages and program versions on one server.
+    redis = {
+        "BACKEND": "madang.common.cache.ResilientRedisCache",
+        "LOCATION": location,
+        **redis_params(),
     }
+    return {"default": redis, "versions": redis}
 
 
 def free_port() -> int:

@@ -2,14 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import icalendar
 import jsonschema
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from lxml import etree
@@ -36,14 +34,6 @@ needs_validators = pytest.mark.skipif(
     not (VALIDATORS / "schedule.schema.json").exists(),
     reason="the Frab schema and XSD (shared/validators/frab) are not beside the repository",
 )
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    # Test databases roll back and reuse primary keys; cached exports must not leak across tests.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def schedule_validator() -> jsonschema.Draft6Validator:

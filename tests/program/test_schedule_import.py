@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
@@ -52,10 +51,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
+def english() -> Iterator[None]:
+    # Messages are asserted in English; the Korean catalogue is checked by the CLI test.
+    with translation.override("en"):
+        yield
 
 
 def counts() -> dict[str, int]:
@@ -505,4 +504,5 @@ def test_the_madang_cli_exits_non_zero_without_a_traceback(tmp_path: Path) -> No
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "not valid JSON" in result.stderr
+    # The command speaks the site's default language, Korean.
+    assert "일정이 올바른 JSON이 아닙니다" in result.stderr

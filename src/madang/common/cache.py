@@ -42,6 +42,27 @@ _FALLBACKS: dict[str, Callable[..., Any]] = {
 }
 
 
+class _Circuit:
+    """Whether one Redis server is to be skipped, shared by every cache and thread of a process.
+
+    Several cache aliases may point at the same server ("default" and "versions"); one outage
+    is then logged once and skipped by all of them together.
+    """
+
+    def __init__(self) -> None:
+        self.open_until = 0.0
+        self.lock = threading.Lock()
+
+
+_circuits: dict[str, _Circuit] = {}
+_circuits_lock = threading.Lock()
+
+
+def _circuit_for(server: str) -> _Circuit:
+    with _circuits_lock:
+        return _circuits.setdefault(server, _Circuit())
+
+
 class ResilientRedisCache(RedisCache):
     """django-redis with errors swallowed, logged once per outage, and a circuit breaker."""
 
@@ -49,8 +70,7 @@ class ResilientRedisCache(RedisCache):
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        self._open_until = 0.0
-        self._lock = threading.Lock()
+        self._circuit = _circuit_for(str(server))
 
     def get_or_set(self, key: Any, default: Any, timeout: Any = None, version: Any = None) -> Any:
         # Django's get_or_set calls add() then get(); during an outage both answer at once, and
@@ -64,14 +84,15 @@ class ResilientRedisCache(RedisCache):
 
     def _guarded(self, name: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         fallback = _FALLBACKS[name]
-        if time.monotonic() < self._open_until:
+        circuit = self._circuit
+        if time.monotonic() < circuit.open_until:
             return fallback(*args, **kwargs)
         try:
             return method(*args, **kwargs)
         except Exception as exc:  # any client error means "no cache", never "no page"
-            with self._lock:
-                first = time.monotonic() >= self._open_until
-                self._open_until = time.monotonic() + self.CIRCUIT_SECONDS
+            with circuit.lock:
+                first = time.monotonic() >= circuit.open_until
+                circuit.open_until = time.monotonic() + self.CIRCUIT_SECONDS
             if first:
                 logger.warning(
                     "Redis cache unavailable (%s: %s); serving without cache for %.0f s",

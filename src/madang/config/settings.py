@@ -90,28 +90,36 @@ else:
 
 REDIS_URL = env.text("REDIS_URL")
 CACHE_TIMEOUT = env.number("CACHE_TIMEOUT", 300)
+# Two caches: "default" holds rendered pages and exports under keys that include the edition's
+# program version, so a per-process cache is correct for it; "versions" holds those versions and
+# must be shared by every worker, so that an edit is seen by all of them at once.
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "madang.common.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
-            "TIMEOUT": CACHE_TIMEOUT,
-            "KEY_PREFIX": "madang",
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                # A hung Redis must cost a page at most these few hundred milliseconds once;
-                # after that the circuit in ResilientRedisCache skips Redis for a while.
-                "SOCKET_CONNECT_TIMEOUT": 0.25,
-                "SOCKET_TIMEOUT": 0.25,
-            },
-        }
+    _REDIS_CACHE = {
+        "BACKEND": "madang.common.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "TIMEOUT": CACHE_TIMEOUT,
+        "KEY_PREFIX": "madang",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            # A hung Redis must cost a page at most these few hundred milliseconds once;
+            # after that the circuit in ResilientRedisCache skips Redis for a while.
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.25,
+        },
     }
+    CACHES = {"default": _REDIS_CACHE, "versions": _REDIS_CACHE}
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "TIMEOUT": CACHE_TIMEOUT,
-        }
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+        "versions": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "versions"),
+            "TIMEOUT": None,
+        },
     }
 
 AUTH_USER_MODEL = "accounts.User"

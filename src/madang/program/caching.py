@@ -1,28 +1,47 @@
-"""A per-edition program version, so pages and exports can be cached until the program changes.
+"""Per-edition program versions, so pages and exports can be cached until the program changes.
 
-Any save or delete of program data bumps the edition's version; cache keys include it, so stale
-entries are never read again and simply expire. If the cache is down, the version reads as 0 and
-cached reads miss: pages are rendered fresh, never broken.
+Any save or delete of program data bumps the edition's version (after the transaction commits).
+Cache keys include the version, so the content under a key never changes: stale entries are
+never read again and simply expire, and a per-process content cache is as correct as a shared
+one. The versions themselves live in the shared "versions" cache (Redis, or files under
+``MADANG_DATA_DIR`` without Redis) so every worker sees an edit at once.
+
+If the versions cannot be read (Redis is down), :func:`cache_key` returns None and callers
+render without the cache: pages are slower, never stale and never broken.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from madang.program import models
 
+VERSIONS_CACHE = "versions"
+UNKNOWN_VERSION = "0"
 _VERSION_KEY = "program-version:{event_id}"
 
 
+def _versions() -> BaseCache:
+    return caches[VERSIONS_CACHE]
+
+
 def program_version(event_id: int) -> str:
-    version = cache.get(_VERSION_KEY.format(event_id=event_id))
-    return str(version) if version is not None else "0"
+    """The edition's current program version, or UNKNOWN_VERSION when it cannot be read."""
+    key = _VERSION_KEY.format(event_id=event_id)
+    store = _versions()
+    version = store.get(key)
+    if version is None:
+        # First use, or the store was emptied: start a version (add() keeps a concurrent one).
+        store.add(key, time.time_ns(), timeout=None)
+        version = store.get(key)
+    return str(version) if version is not None else UNKNOWN_VERSION
 
 
 def bump_program_version(event_id: int) -> None:
@@ -30,13 +49,60 @@ def bump_program_version(event_id: int) -> None:
 
     def bump() -> None:
         # A timestamp rather than incr(): it works when the key has expired or was never set.
-        cache.set(_VERSION_KEY.format(event_id=event_id), time.time_ns(), timeout=None)
+        _versions().set(_VERSION_KEY.format(event_id=event_id), time.time_ns(), timeout=None)
 
     transaction.on_commit(bump)
 
 
-def cache_key(event_id: int, *parts: object) -> str:
-    return ":".join(["program", str(event_id), program_version(event_id), *map(str, parts)])
+def cache_key(event_id: int, *parts: object, version: str | None = None) -> str | None:
+    """A content cache key for this edition, or None when nothing may be cached now.
+
+    Pass ``version`` when it was just read (see :func:`published_edition`) to save a read.
+    """
+    if version is None:
+        version = program_version(event_id)
+    if version == UNKNOWN_VERSION:
+        return None
+    return ":".join(["program", str(event_id), version, *map(str, parts)])
+
+
+@dataclass(frozen=True)
+class PublishedEdition:
+    event_id: int
+    version: str
+    event: models.Event | None  # set when it had to be read from the database
+
+
+# slug -> (event id, program version when read). Per process and bounded by the number of
+# published editions: only published slugs are remembered.
+_known_slugs: dict[str, tuple[int, str]] = {}
+
+
+def published_edition(slug: str) -> PublishedEdition | None:
+    """The published edition ``slug`` with its current program version, or None.
+
+    A remembered answer is used only while the edition's version is the one it was read under.
+    Every save or delete of an Event bumps that version, so unpublishing, renaming or deleting
+    an edition is seen at once by every worker.
+    """
+    remembered = _known_slugs.get(slug)
+    if remembered is not None:
+        event_id, version = remembered
+        if program_version(event_id) == version != UNKNOWN_VERSION:
+            return PublishedEdition(event_id, version, None)
+        del _known_slugs[slug]
+    editions = models.Event.objects.filter(slug=slug, is_published=True)
+    event = editions.first()
+    if event is None:
+        return None
+    version = program_version(event.pk)
+    # A change committed between the read above and the version read would be remembered as
+    # current; reading once more after the version closes that gap (later changes bump it).
+    if not editions.filter(pk=event.pk).exists():
+        return None
+    if version != UNKNOWN_VERSION:
+        _known_slugs[slug] = (event.pk, version)
+    return PublishedEdition(event.pk, version, event)
 
 
 def _event_id_of(instance: Any) -> int | None:
@@ -64,33 +130,3 @@ def _program_changed(sender: type, instance: Any, **kwargs: Any) -> None:
         # People appear in every edition they spoke at; a change to one is rare, so bump all.
         for event_id in models.Event.objects.values_list("pk", flat=True):
             bump_program_version(event_id)
-
-
-_EDITION_KEY = "published-edition:{slug}"
-
-
-def published_event_id(slug: str) -> tuple[int | None, models.Event | None]:
-    """The pk of the published edition ``slug``, and the Event when it had to be read.
-
-    The answer is cached with the edition's program version at the time of the read. Every save
-    or delete of an Event bumps that version, so a cached answer whose version no longer matches
-    is read again: unpublishing, renaming or deleting an edition is seen at once. Unknown or
-    unpublished slugs are not cached: they cost the one query.
-    """
-    key = _EDITION_KEY.format(slug=slug)
-    cached = cache.get(key)
-    if cached is not None:
-        event_id, version = cached
-        if program_version(event_id) == version:
-            return event_id, None
-    editions = models.Event.objects.filter(slug=slug, is_published=True)
-    event = editions.first()
-    if event is None:
-        return None, None
-    version = program_version(event.pk)
-    # A change committed between the read above and the version read would be cached as fresh;
-    # reading once more after the version closes that gap (a later change bumps the version).
-    if not editions.filter(pk=event.pk).exists():
-        return None, None
-    cache.set(key, (event.pk, version))
-    return event.pk, event

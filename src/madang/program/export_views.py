@@ -3,22 +3,21 @@
 Schedule apps poll these files often, so the whole-program exports are served from the cache:
 the rendered bytes are stored under :func:`madang.program.caching.cache_key`, whose version
 changes whenever the program does, with an ETag so a client that has the current file gets a
-304. The edition lookup is cached too (:func:`madang.program.caching.published_event_id`), so
+304. The edition lookup is cached too (:func:`madang.program.caching.published_edition`), so
 a warm request touches only the cache.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_vary_headers
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from madang.common.precompressed import StoredBody, respond
 from madang.program import schedule_export
-from madang.program.caching import cache_key, published_event_id
+from madang.program.caching import PublishedEdition, cache_key, published_edition
 from madang.program.models import Event
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -30,21 +29,11 @@ CACHE_CONTROL = "public, max-age=60"
 Renderer = Callable[[Event], bytes]
 
 
-def _event_or_404(slug: str) -> tuple[int, Event | None]:
-    event_id, event = published_event_id(slug)
-    if event_id is None:
+def _edition_or_404(slug: str) -> PublishedEdition:
+    edition = published_edition(slug)
+    if edition is None:
         raise Http404("No published edition with this short name.")
-    return event_id, event
-
-
-def _etag(body: bytes) -> str:
-    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-
-
-def _matches(request: HttpRequest, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return etag in candidates or "*" in candidates
+    return edition
 
 
 def _serve_cached(
@@ -57,32 +46,24 @@ def _serve_cached(
     cors: bool,
     filename: str | None = None,
 ) -> HttpResponse:
-    event_id, event = _event_or_404(slug)
+    edition = _edition_or_404(slug)
     # The key (and so the version in it) is taken before rendering: a change made while the
     # file is built bumps the version and the stored bytes are never read under the new one.
-    key = cache_key(event_id, name)
-    entry = cache.get(key)
-    if entry is None:
+    key = cache_key(edition.event_id, name, version=edition.version)
+    stored = cache.get(key) if key is not None else None
+    if not isinstance(stored, StoredBody):
+        event = edition.event or Event.objects.filter(pk=edition.event_id).first()
         if event is None:
-            event = Event.objects.filter(pk=event_id, is_published=True).first()
-            if event is None:
-                raise Http404("No published edition with this short name.")
-        body = render(event)
-        entry = (_etag(body), body)
-        cache.set(key, entry)
-    etag, body = entry
-    response: HttpResponse
-    if _matches(request, etag):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type=content_type)
-    response["ETag"] = etag
+            raise Http404("No published edition with this short name.")
+        stored = StoredBody.of(render(event), content_type)
+        if key is not None:
+            cache.set(key, stored)
+    response = respond(request, stored)
     response["Cache-Control"] = CACHE_CONTROL
     if cors:
         response["Access-Control-Allow-Origin"] = "*"
     if filename is not None:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    patch_vary_headers(response, ["Accept-Encoding"])
     return response
 
 
@@ -129,8 +110,8 @@ def schedule_ics(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def session_ics(request: HttpRequest, slug: str, session_slug: str) -> HttpResponse:
     """One published session as an iCalendar file, to add to a personal calendar."""
-    event_id, _ = _event_or_404(slug)
-    session = schedule_export.published_session(event_id, session_slug)
+    edition = _edition_or_404(slug)
+    session = schedule_export.published_session(edition.event_id, session_slug)
     if session is None:
         raise Http404("No published session with this short name.")
     response = HttpResponse(

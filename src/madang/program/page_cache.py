@@ -18,7 +18,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
-from madang.program.caching import cache_key, published_event_id
+from madang.common.precompressed import StoredBody, respond
+from madang.program.caching import cache_key, published_edition
 from madang.web.context import read_display_preferences
 
 View = Callable[..., HttpResponseBase]
@@ -40,8 +41,8 @@ def _page_key(request: HttpRequest, slug: str, params: frozenset[str]) -> str | 
         return None
     if any(name not in params or len(values) != 1 for name, values in request.GET.lists()):
         return None
-    event_id, _event = published_event_id(slug)
-    if event_id is None:
+    edition = published_edition(slug)
+    if edition is None:
         return None
     variant = ".".join(read_display_preferences(request)) or "plain"
     fragment = "htmx" if request.headers.get("HX-Request") == "true" else "page"
@@ -51,7 +52,9 @@ def _page_key(request: HttpRequest, slug: str, params: frozenset[str]) -> str | 
     )
     # Hashing keeps keys short and free of characters that a cache backend might refuse.
     digest = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()[:32]
-    return cache_key(event_id, "page", get_language(), variant, fragment, digest)
+    return cache_key(
+        edition.event_id, "page", get_language(), variant, fragment, digest, version=edition.version
+    )
 
 
 def cached_edition_page(*, params: frozenset[str] = frozenset()) -> Callable[[View], View]:
@@ -67,12 +70,11 @@ def cached_edition_page(*, params: frozenset[str] = frozenset()) -> Callable[[Vi
         def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponseBase:
             key = _page_key(request, slug, params)
             if key is not None:
-                hit = cache.get(key)
-                if isinstance(hit, tuple) and len(hit) == 2:
-                    content_type, body = hit
-                    response: HttpResponseBase = HttpResponse(body, content_type=content_type)
-                    patch_vary_headers(response, VARY)
-                    return response
+                stored = cache.get(key)
+                if isinstance(stored, StoredBody):
+                    hit = respond(request, stored)
+                    patch_vary_headers(hit, VARY)
+                    return hit
             response = view(request, slug, **kwargs)
             if (
                 key is not None
@@ -81,7 +83,7 @@ def cached_edition_page(*, params: frozenset[str] = frozenset()) -> Callable[[Vi
                 and not response.cookies
                 and not getattr(request, _UNCACHEABLE, False)
             ):
-                cache.set(key, (response["Content-Type"], response.content))
+                cache.set(key, StoredBody.of(response.content, response["Content-Type"]))
             patch_vary_headers(response, VARY)
             return response
 

@@ -36,12 +36,15 @@ def _event_or_404(slug: str) -> Event:
     return event
 
 
-def _cached_html(key: str, template_name: str, context_factory: Any, request: HttpRequest) -> str:
+def _cached_html(
+    key: str | None, template_name: str, context_factory: Any, request: HttpRequest
+) -> str:
     # Rendered fragments are cached per program version; a cache outage reads as a miss.
-    html = cache.get(key)
+    html = cache.get(key) if key is not None else None
     if html is None:
         html = render_to_string(template_name, context_factory(), request=request)
-        cache.set(key, html)
+        if key is not None:
+            cache.set(key, html)
     return str(html)
 
 
@@ -61,10 +64,11 @@ def event_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _track_options(event: Event) -> list[tuple[str, str]]:
     key = cache_key(event.pk, "track-options", get_language())
-    options = cache.get(key)
+    options = cache.get(key) if key is not None else None
     if options is None:
         options = [(track.slug, str(track.name)) for track in queries.event_tracks(event)]
-        cache.set(key, options)
+        if key is not None:
+            cache.set(key, options)
     return list(options)
 
 
