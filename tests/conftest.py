@@ -30,6 +30,20 @@ def empty_caches() -> Iterator[None]:
     _clear_caches()
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Run every test in the site's default language.
+
+    LocaleMiddleware activates a request's language in the test's thread and leaves it there,
+    so without this a test would run in whatever language the previous test last requested.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
 def _clear_caches() -> None:
     from django.conf import settings
     from django.core.cache import caches

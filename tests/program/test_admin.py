@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -480,3 +481,19 @@ def test_organiser_pages_have_no_axe_violations_in_a_real_browser(live_server, p
             results = Axe().run(page, context="#content")
             assert results.violations_count == 0, results.generate_report()
         browser.close()
+
+
+def test_session_times_are_entered_and_shown_in_the_editions_own_zone(organiser):
+    zone = zoneinfo.ZoneInfo("America/Los_Angeles")
+    event = EventFactory(time_zone="America/Los_Angeles")
+    session = SessionFactory(event=event, starts_at=dt.datetime(2030, 10, 10, 9, 0, tzinfo=zone))
+
+    form = organiser.get(manage("en", "session", session.pk, "change")).content.decode()
+    response = organiser.post(
+        manage("en", "session", session.pk, "change"), session_form_data(session)
+    )
+
+    assert 'value="09:00:00"' in form
+    assert response.status_code == 302, response.content.decode()[:3000]
+    session.refresh_from_db()
+    assert session.starts_at == dt.datetime(2030, 10, 11, 14, 0, tzinfo=zone)

@@ -7,6 +7,7 @@ Besides the usual change lists and forms, each edition has two organiser pages a
 from __future__ import annotations
 
 import json
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,6 +21,7 @@ from django.db.models.fields import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
@@ -458,6 +460,38 @@ class SessionAdmin(BilingualAdmin):
         (_("Online"), {"fields": ("stream_url", "recording_url")}),
         (_("Identifier"), {"fields": ("guid",), "classes": ("collapse",)}),
     )
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # Times are entered and shown in the edition's own zone, which is not always the
+        # site's: the form is built, validated and rendered inside that zone.
+        zone = self._edition_zone(request, object_id)
+        if zone is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with timezone.override(zone):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if isinstance(response, TemplateResponse):
+                response.render()
+        return response
+
+    @staticmethod
+    def _edition_zone(request: HttpRequest, object_id: str | None) -> zoneinfo.ZoneInfo | None:
+        chosen = request.POST.get("event") or request.GET.get("event")
+        name: str | None = None
+        if chosen and chosen.isdigit():
+            name = Event.objects.filter(pk=int(chosen)).values_list("time_zone", flat=True).first()
+        elif object_id is not None and object_id.isdigit():
+            name = (
+                Session.objects.filter(pk=int(object_id))
+                .values_list("event__time_zone", flat=True)
+                .first()
+            )
+        return zoneinfo.ZoneInfo(name) if name else None
 
     @admin.display(description=_("time (edition's zone)"), ordering="starts_at")
     def local_time(self, session: Session) -> str:

@@ -4,12 +4,15 @@ Schedule apps poll these files often, so the whole-program exports are served fr
 the rendered bytes are stored under :func:`madang.program.caching.cache_key`, whose version
 changes whenever the program does, with an ETag so a client that has the current file gets a
 304. The edition lookup is cached too (:func:`madang.program.caching.published_edition`), so
-a warm request touches only the cache.
+a warm request touches only the cache, and is answered by
+:class:`madang.program.middleware.CachedExportMiddleware` before the session, locale, CSRF,
+authentication and messages layers, which exports never use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,75 +39,91 @@ def _edition_or_404(slug: str) -> PublishedEdition:
     return edition
 
 
-def _serve_cached(
-    request: HttpRequest,
-    slug: str,
-    *,
-    name: str,
-    render: Renderer,
-    content_type: str,
-    cors: bool,
-    filename: str | None = None,
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    render: Renderer
+    content_type: str
+    cors: bool  # schedule apps on other origins fetch the Frab files
+    download: bool  # calendar files are saved, not shown
+
+
+FORMATS = {
+    "json": ExportFormat(
+        "schedule.json", schedule_export.render_schedule_json, JSON_CONTENT_TYPE, True, False
+    ),
+    "xml": ExportFormat(
+        "schedule.xml", schedule_export.render_schedule_xml, XML_CONTENT_TYPE, True, False
+    ),
+    "ics": ExportFormat(
+        "schedule.ics", schedule_export.render_schedule_ics, CALENDAR_CONTENT_TYPE, False, True
+    ),
+}
+
+
+def _finish(
+    request: HttpRequest, slug: str, export: ExportFormat, stored: StoredBody
 ) -> HttpResponse:
+    response = respond(request, stored)
+    response["Cache-Control"] = CACHE_CONTROL
+    if export.cors:
+        response["Access-Control-Allow-Origin"] = "*"
+    if export.download:
+        response["Content-Disposition"] = f'attachment; filename="{slug}.ics"'
+    return response
+
+
+def cached_export(request: HttpRequest, slug: str, format_name: str) -> HttpResponse | None:
+    """The export from the cache, or None when it is not there (the view then builds it).
+
+    Touches only the cache, so :class:`madang.program.middleware.CachedExportMiddleware` can
+    answer with it before the layers that exports never use.
+    """
+    export = FORMATS[format_name]
+    edition = published_edition(slug)
+    if edition is None:
+        return None
+    key = cache_key(edition.event_id, export.name, version=edition.version)
+    stored = cache.get(key) if key is not None else None
+    if not isinstance(stored, StoredBody):
+        return None
+    return _finish(request, slug, export, stored)
+
+
+def _serve(request: HttpRequest, slug: str, format_name: str) -> HttpResponse:
+    cached = cached_export(request, slug, format_name)
+    if cached is not None:
+        return cached
+    export = FORMATS[format_name]
     edition = _edition_or_404(slug)
     # The key (and so the version in it) is taken before rendering: a change made while the
     # file is built bumps the version and the stored bytes are never read under the new one.
-    key = cache_key(edition.event_id, name, version=edition.version)
-    stored = cache.get(key) if key is not None else None
-    if not isinstance(stored, StoredBody):
-        event = edition.event or Event.objects.filter(pk=edition.event_id).first()
-        if event is None:
-            raise Http404("No published edition with this short name.")
-        stored = StoredBody.of(render(event), content_type)
-        if key is not None:
-            cache.set(key, stored)
-    response = respond(request, stored)
-    response["Cache-Control"] = CACHE_CONTROL
-    if cors:
-        response["Access-Control-Allow-Origin"] = "*"
-    if filename is not None:
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    key = cache_key(edition.event_id, export.name, version=edition.version)
+    event = edition.event or Event.objects.filter(pk=edition.event_id).first()
+    if event is None:
+        raise Http404("No published edition with this short name.")
+    stored = StoredBody.of(export.render(event), export.content_type)
+    if key is not None:
+        cache.set(key, stored)
+    return _finish(request, slug, export, stored)
 
 
 @require_safe
 def schedule_json(request: HttpRequest, slug: str) -> HttpResponse:
     """The published program as Frab schedule.json."""
-    return _serve_cached(
-        request,
-        slug,
-        name="schedule.json",
-        render=schedule_export.render_schedule_json,
-        content_type=JSON_CONTENT_TYPE,
-        cors=True,
-    )
+    return _serve(request, slug, "json")
 
 
 @require_safe
 def schedule_xml(request: HttpRequest, slug: str) -> HttpResponse:
     """The published program as Frab schedule.xml."""
-    return _serve_cached(
-        request,
-        slug,
-        name="schedule.xml",
-        render=schedule_export.render_schedule_xml,
-        content_type=XML_CONTENT_TYPE,
-        cors=True,
-    )
+    return _serve(request, slug, "xml")
 
 
 @require_safe
 def schedule_ics(request: HttpRequest, slug: str) -> HttpResponse:
     """The published program as one iCalendar file."""
-    return _serve_cached(
-        request,
-        slug,
-        name="schedule.ics",
-        render=schedule_export.render_schedule_ics,
-        content_type=CALENDAR_CONTENT_TYPE,
-        cors=False,
-        filename=f"{slug}.ics",
-    )
+    return _serve(request, slug, "ics")
 
 
 @require_safe
