@@ -50,7 +50,8 @@ def resilient_caches(location: str) -> dict[str, dict[str, Any]]:
         "LOCATION": location,
         **redis_params(),
     }
-    return {"default": redis, "versions": redis}
+    pages = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    return {"default": redis, "versions": redis, "pages": pages}
 
 
 def free_port() -> int:

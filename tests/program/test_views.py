@@ -301,7 +301,11 @@ def test_pages_work_when_the_cache_is_down(
     client: Client, edition: object, settings: object
 ) -> None:
     dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    settings.CACHES = {"default": dummy, "versions": dummy}  # type: ignore[attr-defined]
+    settings.CACHES = {  # type: ignore[attr-defined]
+        "default": dummy,
+        "versions": dummy,
+        "pages": dummy,
+    }
     for url in (
         "/en/week2030/program/?type=keynote",
         "/ko/week2030/timetable/",

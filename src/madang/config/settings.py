@@ -91,9 +91,17 @@ else:
 
 REDIS_URL = env.text("REDIS_URL")
 CACHE_TIMEOUT = env.number("CACHE_TIMEOUT", 300)
-# Two caches: "default" holds rendered pages and exports under keys that include the edition's
-# program version, so a per-process cache is correct for it; "versions" holds those versions and
-# must be shared by every worker, so that an edit is seen by all of them at once.
+# Three caches. "pages" holds rendered pages, fragments and exports under keys that include the
+# edition's program version, so the content under a key never changes and a per-process cache
+# is correct for it (and saves a network round trip per request). "versions" holds those
+# versions and must be shared by every worker, so that an edit is seen by all of them at once.
+# "default" is for everything else that must be shared (Redis when configured).
+_PAGES_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "TIMEOUT": CACHE_TIMEOUT,
+    # Whole pages run to ~200 KB for a 300-session program: this bounds a worker's memory.
+    "OPTIONS": {"MAX_ENTRIES": 300},
+}
 if REDIS_URL:
     _REDIS_CACHE = {
         "BACKEND": "madang.common.cache.ResilientRedisCache",
@@ -108,19 +116,19 @@ if REDIS_URL:
             "SOCKET_TIMEOUT": 0.25,
         },
     }
-    CACHES = {"default": _REDIS_CACHE, "versions": _REDIS_CACHE}
+    CACHES = {"default": _REDIS_CACHE, "versions": _REDIS_CACHE, "pages": _PAGES_CACHE}
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "TIMEOUT": CACHE_TIMEOUT,
-            "OPTIONS": {"MAX_ENTRIES": 2000},
         },
         "versions": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / "cache" / "versions"),
             "TIMEOUT": None,
         },
+        "pages": _PAGES_CACHE,
     }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -24,12 +24,18 @@ from django.dispatch import receiver
 from madang.program import models
 
 VERSIONS_CACHE = "versions"
+PAGES_CACHE = "pages"
 UNKNOWN_VERSION = "0"
 _VERSION_KEY = "program-version:{event_id}"
 
 
 def _versions() -> BaseCache:
     return caches[VERSIONS_CACHE]
+
+
+def page_store() -> BaseCache:
+    """Where content cached under :func:`cache_key` keys lives (per process: see settings)."""
+    return caches[PAGES_CACHE]
 
 
 def program_version(event_id: int) -> str:

@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from madang.common.precompressed import StoredBody, respond
 from madang.program import schedule_export
-from madang.program.caching import PublishedEdition, cache_key, published_edition
+from madang.program.caching import PublishedEdition, cache_key, page_store, published_edition
 from madang.program.models import Event
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -84,7 +83,7 @@ def cached_export(request: HttpRequest, slug: str, format_name: str) -> HttpResp
     if edition is None:
         return None
     key = cache_key(edition.event_id, export.name, version=edition.version)
-    stored = cache.get(key) if key is not None else None
+    stored = page_store().get(key) if key is not None else None
     if not isinstance(stored, StoredBody):
         return None
     return _finish(request, slug, export, stored)
@@ -104,7 +103,7 @@ def _serve(request: HttpRequest, slug: str, format_name: str) -> HttpResponse:
         raise Http404("No published edition with this short name.")
     stored = StoredBody.of(export.render(event), export.content_type)
     if key is not None:
-        cache.set(key, stored)
+        page_store().set(key, stored)
     return _finish(request, slug, export, stored)
 
 

@@ -13,13 +13,12 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 from madang.common.precompressed import StoredBody, respond
-from madang.program.caching import cache_key, published_edition
+from madang.program.caching import cache_key, page_store, published_edition
 from madang.web.context import read_display_preferences
 
 View = Callable[..., HttpResponseBase]
@@ -70,7 +69,7 @@ def cached_edition_page(*, params: frozenset[str] = frozenset()) -> Callable[[Vi
         def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponseBase:
             key = _page_key(request, slug, params)
             if key is not None:
-                stored = cache.get(key)
+                stored = page_store().get(key)
                 if isinstance(stored, StoredBody):
                     hit = respond(request, stored)
                     patch_vary_headers(hit, VARY)
@@ -83,7 +82,7 @@ def cached_edition_page(*, params: frozenset[str] = frozenset()) -> Callable[[Vi
                 and not response.cookies
                 and not getattr(request, _UNCACHEABLE, False)
             ):
-                cache.set(key, StoredBody.of(response.content, response["Content-Type"]))
+                page_store().set(key, StoredBody.of(response.content, response["Content-Type"]))
             patch_vary_headers(response, VARY)
             return response
 

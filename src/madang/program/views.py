@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -13,7 +12,7 @@ from django.utils.translation import get_language
 from django_htmx.middleware import HtmxDetails
 
 from madang.program import queries
-from madang.program.caching import cache_key
+from madang.program.caching import cache_key, page_store
 from madang.program.enums import SPOKEN_LANGUAGES, SessionKind
 from madang.program.models import Event
 from madang.program.page_cache import cached_edition_page, mark_uncacheable
@@ -40,11 +39,11 @@ def _cached_html(
     key: str | None, template_name: str, context_factory: Any, request: HttpRequest
 ) -> str:
     # Rendered fragments are cached per program version; a cache outage reads as a miss.
-    html = cache.get(key) if key is not None else None
+    html = page_store().get(key) if key is not None else None
     if html is None:
         html = render_to_string(template_name, context_factory(), request=request)
         if key is not None:
-            cache.set(key, html)
+            page_store().set(key, html)
     return str(html)
 
 
@@ -64,11 +63,11 @@ def event_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _track_options(event: Event) -> list[tuple[str, str]]:
     key = cache_key(event.pk, "track-options", get_language())
-    options = cache.get(key) if key is not None else None
+    options = page_store().get(key) if key is not None else None
     if options is None:
         options = [(track.slug, str(track.name)) for track in queries.event_tracks(event)]
         if key is not None:
-            cache.set(key, options)
+            page_store().set(key, options)
     return list(options)
 
 
