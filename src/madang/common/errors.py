@@ -27,3 +27,9 @@ class Conflict(DomainError):
 
 class InvalidInput(DomainError):
     status_code = 400
+
+
+class Busy(DomainError):
+    """A lock could not be taken in time; the same request may succeed when retried."""
+
+    status_code = 503

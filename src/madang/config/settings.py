@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "madang.common",
     "madang.accounts",
     "madang.program",
+    "madang.registration",
     "madang.web",
 ]
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("prefs/", views.preferences, name="prefs"),
     # Editions last: their slugs may not take the names above (see RESERVED_SLUGS).
+    path("", include("madang.registration.urls")),
     path("", include("madang.program.urls")),
 ]
