@@ -21,6 +21,7 @@ from tests.factories import (
     TrackFactory,
     bilingual,
 )
+from tests.factories.registration import CategoryFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -87,6 +88,7 @@ def site(live_server: Any) -> Iterator[str]:
         session=SessionFactory(event=past, starts_at=dt.datetime(2020, 9, 1, 10, tzinfo=SEOUL)),
         person=speaker,
     )
+    CategoryFactory(event=event, slug="citizens", name=bilingual("시민", "Citizens"), capacity=1)
     yield live_server.url
     cache.clear()
 
@@ -103,6 +105,7 @@ PAGES = [
     "/{lang}/week2030/sessions/opening-keynote/",
     "/{lang}/week2030/people/",
     "/{lang}/week2030/people/kim-minji/",
+    "/{lang}/week2030/register/",
     "/{lang}/no-such-edition/",
 ]
 
@@ -239,3 +242,32 @@ def test_language_switcher_opens_the_same_page_in_korean(page: Any, site: str) -
     page.locator("a[hreflang='ko']").first.click()
     page.wait_for_url("**/ko/week2030/sessions/opening-keynote/")
     assert page.locator("h1").text_content() == "개막 기조연설"
+
+
+def test_registering_by_keyboard_shows_errors_then_a_confirmation(page: Any, site: str) -> None:
+    page.goto(site + "/en/week2030/register/")
+    page.locator("#category-citizens").check()
+    page.locator("form button[type=submit]").press("Enter")  # nothing else filled in
+
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert axe_violations(page) == []
+
+    page.fill("input[name=name]", "김민지 Minji 🌱")
+    page.fill("input[name=email]", "Minji@Example.org")
+    page.locator("form button[type=submit]").press("Enter")
+
+    page.wait_for_url("**/register/done/**")
+    text = page.locator("main").inner_text()
+    assert "김민지 Minji 🌱" in text
+    assert "confirmed" in text
+    assert axe_violations(page) == []
+
+    # The only place is taken: the next person joins the waiting list.
+    page.goto(site + "/ko/week2030/register/")
+    page.locator("#category-citizens").check()
+    page.fill("input[name=name]", "이준")
+    page.fill("input[name=email]", "jun@example.org")
+    page.locator("form button[type=submit]").press("Enter")
+    page.wait_for_url("**/register/done/**")
+    assert "대기" in page.locator("main").inner_text()

@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from madang.registration.enums import CancelReason, RegistrationStatus
 from madang.registration.models import Registration
 from tests.factories import UserFactory
 from tests.factories.registration import CategoryFactory, RegistrationFactory
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    # Messages are asserted in English; Korean is the site's default language.
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

@@ -2,17 +2,26 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterator
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from madang.common import errors
 from madang.registration import queries, services
 from madang.registration.enums import CancelReason, RegistrationStatus
 from madang.registration.models import REFERENCE_ALPHABET, Registration
 from tests.factories.registration import CategoryFactory, RegistrationFactory
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    # Messages are asserted in English; Korean is the site's default language.
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

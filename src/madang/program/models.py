@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from i18nfield.fields import I18nCharField, I18nTextField
@@ -105,6 +106,11 @@ class Event(TimestampedModel):
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
+
+    @property
+    def has_ended(self) -> bool:
+        """Whether the last day is over in the edition's own zone."""
+        return timezone.localdate(timezone=self.zone) > self.ends_on
 
 
 class City(models.Model):
