@@ -19,6 +19,7 @@ from tests.factories import (
     SessionFactory,
     SessionRoleFactory,
     TrackFactory,
+    UserFactory,
     bilingual,
 )
 from tests.factories.registration import CategoryFactory
@@ -106,6 +107,8 @@ PAGES = [
     "/{lang}/week2030/people/",
     "/{lang}/week2030/people/kim-minji/",
     "/{lang}/week2030/register/",
+    "/{lang}/accounts/login/",
+    "/{lang}/accounts/signup/",
     "/{lang}/no-such-edition/",
 ]
 
@@ -185,7 +188,7 @@ def test_narrow_screen_has_no_page_overflow_except_the_timetable_scroller(
 
 def test_large_text_preference_persists_across_pages(page: Any, site: str) -> None:
     page.goto(site + "/en/week2030/program/")
-    page.get_by_role("link", name="Display settings").click()
+    page.get_by_role("link", name="Display settings", exact=True).click()
     page.get_by_label("Larger text").check()
     page.get_by_role("button", name="Save and go back").click()
     page.wait_for_url(site + "/en/week2030/program/")
@@ -199,12 +202,12 @@ def test_large_text_preference_persists_across_pages(page: Any, site: str) -> No
 
 def test_program_filter_swaps_the_list_with_javascript(page: Any, site: str) -> None:
     page.goto(site + "/en/week2030/program/")
-    assert page.get_by_text("Data workshop").count() == 1
+    assert page.get_by_role("link", name="Data workshop", exact=True).count() == 1
     page.get_by_label("Type", exact=True).select_option("forum")
     page.wait_for_url("**type=forum**")
-    page.get_by_text("Data workshop").wait_for(state="detached")
-    assert page.get_by_role("link", name="Water management forum").count() == 1
-    assert page.get_by_role("link", name="Opening keynote").count() == 0
+    page.get_by_role("link", name="Data workshop", exact=True).wait_for(state="detached")
+    assert page.get_by_role("link", name="Water management forum", exact=True).count() == 1
+    assert page.get_by_role("link", name="Opening keynote", exact=True).count() == 0
     assert page.locator("#program-status").text_content() == "1 session"
 
 
@@ -215,11 +218,11 @@ def test_program_filter_url_works_without_javascript(browser: Any, site: str) ->
     page.get_by_label("Day", exact=True).select_option("2030-10-11")
     page.get_by_role("button", name="Show sessions").click()
     page.wait_for_url("**day=2030-10-11**")
-    assert page.get_by_role("link", name="Data workshop").count() == 1
-    assert page.get_by_role("link", name="Opening keynote").count() == 0
+    assert page.get_by_role("link", name="Data workshop", exact=True).count() == 1
+    assert page.get_by_role("link", name="Opening keynote", exact=True).count() == 0
     page.goto(site + "/en/week2030/program/?type=forum&day=2030-10-10")
-    assert page.get_by_role("link", name="Water management forum").count() == 1
-    assert page.get_by_role("link", name="Data workshop").count() == 0
+    assert page.get_by_role("link", name="Water management forum", exact=True).count() == 1
+    assert page.get_by_role("link", name="Data workshop", exact=True).count() == 0
     context.close()
 
 
@@ -271,3 +274,30 @@ def test_registering_by_keyboard_shows_errors_then_a_confirmation(page: Any, sit
     page.locator("form button[type=submit]").press("Enter")
     page.wait_for_url("**/register/done/**")
     assert "대기" in page.locator("main").inner_text()
+
+
+def test_a_signed_in_visitor_stars_a_session_and_finds_it_in_the_agenda(
+    browser: Any, site: str
+) -> None:
+    from allauth.account.models import EmailAddress
+
+    user = UserFactory(username="citizen", email="citizen@example.org")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site + "/en/accounts/login/")
+    page.fill("input[name=login]", "citizen@example.org")
+    page.fill("input[name=password]", "correct horse battery staple")
+    page.locator("form button[type=submit]").first.press("Enter")
+    page.wait_for_url("**/en/accounts/**")
+
+    page.goto(site + "/en/week2030/sessions/opening-keynote/")
+    add = page.get_by_role("button", name="Add to my agenda")  # swapped in by htmx
+    add.press("Enter")
+    page.get_by_text("In my agenda").wait_for()
+    assert axe_violations(page) == []
+
+    page.goto(site + "/en/agenda/")
+    assert page.get_by_role("link", name="Opening keynote", exact=True).count() == 1
+    assert axe_violations(page) == []
+    context.close()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -75,3 +76,16 @@ def test_demo_command_prints_a_working_organiser_login() -> None:
     password = line.split("password '")[1].rstrip("'")
     user = User.objects.get(username="organiser")
     assert user.is_staff and user.check_password(password)
+
+
+def test_the_demo_organiser_can_sign_in_on_the_site_by_email(client: Any) -> None:
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    password = out.getvalue().split("password '")[1].split("'")[0]
+
+    response = client.post(
+        "/en/accounts/login/", {"login": "organiser@example.org", "password": password}
+    )
+
+    assert response.status_code == 302
+    assert client.get("/en/accounts/").status_code == 200

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from madang.accounts.social import social_providers
 from madang.config import env
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
@@ -36,6 +38,17 @@ INSTALLED_APPS = [
     "madang.program",
     "madang.registration",
     "madang.web",
+    # Accounts (People issue): allauth for sign-up, login by code and social login; the
+    # provider apps are always installed, but a provider shows only when its keys are set.
+    # After our apps, so that accounts/templates/allauth/ overrides allauth's own layout.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.kakao",
+    "allauth.socialaccount.providers.naver",
+    "allauth.socialaccount.providers.google",
+    # Object-level permissions per edition; autodiscovers each app's rules.py.
+    "rules.apps.AutodiscoverRulesConfig",
 ]
 
 MIDDLEWARE = [
@@ -48,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -139,7 +153,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Accounts (People issue). Visitors sign in at /<lang>/accounts/login/; staff may still use the
+# admin's own login at /<lang>/manage/, which authenticates by username through ModelBackend.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "account-home"
+AUTHENTICATION_BACKENDS = [
+    # Per-edition roles (accounts/rules.py), checked as user.has_perm(name, event).
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_ADAPTER = "madang.accounts.adapter.AccountAdapter"
+# allauth counts in the "default" cache, so limits hold across workers once Redis is set.
+# Failed logins: MADANG_LOGIN_FAILURE_LIMIT per email address within
+# MADANG_LOGIN_FAILURE_SECONDS, and at most ten a minute from one address, then 429.
+LOGIN_FAILURE_LIMIT = env.number("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_SECONDS = env.number("LOGIN_FAILURE_SECONDS", 300)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,{LOGIN_FAILURE_LIMIT}/{LOGIN_FAILURE_SECONDS}s/key",
+}
+SOCIALACCOUNT_PROVIDERS = social_providers(os.environ)
+SOCIALACCOUNT_ADAPTER = "madang.accounts.adapter.SocialAccountAdapter"
+# Registrations accepted from one client address per window (common/ratelimit.py).
+REGISTRATION_RATE_LIMIT = env.number("REGISTRATION_RATE_LIMIT", 10)
+REGISTRATION_RATE_WINDOW = env.number("REGISTRATION_RATE_WINDOW", 600)
 
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]

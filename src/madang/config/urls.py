@@ -11,9 +11,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 urlpatterns += i18n_patterns(
     path("manage/", admin.site.urls),
+    # Accounts (People issue): sign-up, sign-in, codes, social login; before the editions,
+    # whose slugs may not take the name "accounts".
+    path("accounts/", include("madang.accounts.urls")),
     path("", include("madang.web.urls")),
     prefix_default_language=True,
 )
 
 handler404 = "madang.web.views.page_not_found"
 handler500 = "madang.web.views.server_error"
+# Also used by allauth when one of its rate limits is reached.
+handler429 = "madang.common.ratelimit.too_many_requests"

@@ -42,6 +42,7 @@ RESERVED_SLUGS = frozenset(
         "media",
         "prefs",
         "accounts",
+        "agenda",
         "sitemap.xml",
         "robots.txt",
         "i18n",

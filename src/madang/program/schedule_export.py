@@ -460,6 +460,22 @@ def render_session_ics(event: Event, session: Session) -> bytes:
     return _calendar_bytes(calendar)
 
 
+def render_sessions_ics(name: str, sessions: Iterable[Session]) -> bytes:
+    """Sessions of any editions as one iCalendar file called ``name`` (a personal agenda).
+
+    Each session needs its ``event`` and ``room`` loaded; every entry keeps its edition's zone.
+    The caller has checked that the sessions are published and scheduled.
+    """
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{GENERATOR_NAME}//Agenda//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    for session in sessions:
+        calendar.add_component(_calendar_event(session.event, session))
+    return _calendar_bytes(calendar)
+
+
 def published_session(event_id: int, session_slug: str) -> Session | None:
     """The published, scheduled session ``session_slug`` of an edition, with room and edition."""
     return (

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from madang.accounts import audit
 from madang.common import errors
 from madang.program.caching import bump_program_version
 from madang.program.conflicts import Conflict, find_conflicts
@@ -33,9 +34,14 @@ class PublishResult:
     warnings: tuple[Conflict, ...]
 
 
-def _require(actor: Actor, permission: str, message: str) -> None:
-    if not actor.has_perm(permission):
-        raise errors.PermissionDenied(message)
+def _require(actor: Actor, permission: str, message: str, *, event: Event | None = None) -> None:
+    # The model permission (staff, superusers) or, for one edition, its object-level
+    # "program.publish_event" granted by an organiser role (accounts/rules.py).
+    if actor.has_perm(permission):
+        return
+    if event is not None and actor.has_perm("program.publish_event", event):
+        return
+    raise errors.PermissionDenied(message)
 
 
 def _refuse_if_errors(conflicts: list[Conflict]) -> tuple[Conflict, ...]:
@@ -68,17 +74,24 @@ def publish_event(*, event: Event, actor: Actor) -> PublishResult:
     drafts (publish them with ``publish_sessions``).
 
     Side effects: sets ``Event.is_published``; bumps the edition's program version (through the
-    save signal) so cached pages and exports are rebuilt.
+    save signal) so cached pages and exports are rebuilt; writes an audit entry.
 
-    Raises ``PermissionDenied`` if ``actor`` may not change editions and ``Conflict`` (with the
+    Raises ``PermissionDenied`` if ``actor`` may neither change editions nor publish this one
+    (an organiser of it) and ``Conflict`` (with the
     number of errors) if there are error-level conflicts.
     """
-    _require(actor, "program.change_event", gettext("You may not publish editions."))
+    _require(actor, "program.change_event", gettext("You may not publish editions."), event=event)
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         warnings = _refuse_if_errors(find_conflicts(locked, would_publish=_published_ids(locked)))
         locked.is_published = True
         locked.save(update_fields=["is_published", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="program.publish_event",
+            obj=locked,
+            details={"warnings": len(warnings)},
+        )
     event.is_published = True
     return PublishResult(event_ids=(event.pk,), sessions_published=0, warnings=warnings)
 
@@ -86,14 +99,16 @@ def publish_event(*, event: Event, actor: Actor) -> PublishResult:
 def unpublish_event(*, event: Event, actor: Actor) -> None:
     """Take an edition off the public site; its sessions keep their status.
 
-    Side effects: clears ``Event.is_published``; bumps the edition's program version.
-    Raises ``PermissionDenied`` if ``actor`` may not change editions.
+    Side effects: clears ``Event.is_published``; bumps the edition's program version; writes an
+    audit entry. Raises ``PermissionDenied`` if ``actor`` may neither change editions nor
+    publish this one.
     """
-    _require(actor, "program.change_event", gettext("You may not unpublish editions."))
+    _require(actor, "program.change_event", gettext("You may not unpublish editions."), event=event)
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         locked.is_published = False
         locked.save(update_fields=["is_published", "updated_at"])
+        audit.record(actor=actor, action="program.unpublish_event", obj=locked)
     event.is_published = False
 
 
@@ -105,7 +120,7 @@ def publish_sessions(*, sessions: Iterable[Session], actor: Actor) -> PublishRes
     they are.
 
     Side effects: sets ``Session.status`` to published in one transaction; bumps the program
-    version of each edition touched.
+    version of each edition touched and writes an audit entry for each.
 
     Raises ``PermissionDenied`` if ``actor`` may not change sessions and ``Conflict`` (with the
     number of errors) if there are error-level conflicts.
@@ -132,6 +147,12 @@ def publish_sessions(*, sessions: Iterable[Session], actor: Actor) -> PublishRes
         )
         for event_id in sorted(by_event):
             bump_program_version(event_id)
+            audit.record(
+                actor=actor,
+                action="program.publish_sessions",
+                obj=Event.objects.get(pk=event_id),
+                details={"sessions": sorted(by_event[event_id].intersection(drafts))},
+            )
     for session in sessions:
         if session.pk in requested:
             session.status = SessionStatus.PUBLISHED

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from madang.accounts import audit
 from madang.common.errors import DomainError
 from madang.program.admin import BilingualAdmin
 from madang.registration import services
@@ -109,6 +110,7 @@ class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         request: HttpRequest,
         queryset: QuerySet[Registration],
         change: Callable[[Registration], object],
+        action: str,
     ) -> None:
         done = 0
         for registration in queryset.order_by("created_at", "id"):
@@ -120,6 +122,8 @@ class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 )
             else:
                 done += 1
+                # Organiser actions go to the audit log (accounts.audit).
+                audit.record(actor=request.user, action=action, obj=registration)
         self.message_user(
             request,
             ngettext(
@@ -133,11 +137,21 @@ class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.action(description=_("Approve"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Registration]) -> None:
-        self._apply(request, queryset, lambda r: services.approve_registration(registration=r))
+        self._apply(
+            request,
+            queryset,
+            lambda r: services.approve_registration(registration=r),
+            "registration.approve",
+        )
 
     @admin.action(description=_("Reject"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[Registration]) -> None:
-        self._apply(request, queryset, lambda r: services.reject_registration(registration=r))
+        self._apply(
+            request,
+            queryset,
+            lambda r: services.reject_registration(registration=r),
+            "registration.reject",
+        )
 
     @admin.action(description=_("Cancel and offer the place on"), permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Registration]) -> None:
@@ -147,4 +161,5 @@ class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             lambda r: services.cancel_registration(
                 registration=r, reason=CancelReason.BY_ORGANISER
             ),
+            "registration.cancel",
         )

@@ -11,6 +11,7 @@ import secrets
 import unicodedata
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from i18nfield.fields import I18nCharField, I18nTextField
 
 from madang.common.models import TimestampedModel
-from madang.program.models import Event
+from madang.program.models import Event, Session
 from madang.registration.enums import (
     INACTIVE,
     CancelReason,
@@ -189,3 +190,84 @@ class Registration(TimestampedModel):
     @property
     def is_active(self) -> bool:
         return self.status not in INACTIVE
+
+
+FEED_TOKEN_BYTES = 32
+# token_urlsafe(32) gives 43 characters; the column leaves room for a longer token later.
+FEED_TOKEN_MAX_LENGTH = 64
+
+
+def new_feed_token() -> str:
+    """A secret for a private calendar address: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(FEED_TOKEN_BYTES)
+
+
+class StarredSession(models.Model):
+    """A session a signed-in visitor keeps in their personal agenda."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="starred_sessions",
+        verbose_name=_("user"),
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="stars", verbose_name=_("session")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("starred session")
+        verbose_name_plural = _("starred sessions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "session"], name="registration_star_once_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.session_id}"
+
+
+class AgendaFeed(models.Model):
+    """A private iCalendar address of one user's agenda; the token is the only credential.
+
+    Rotating or revoking sets ``revoked_at`` instead of deleting, so an old address answers 404
+    and the history of issued addresses stays visible to organisers.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agenda_feeds",
+        verbose_name=_("user"),
+    )
+    token = models.CharField(
+        _("token"),
+        max_length=FEED_TOKEN_MAX_LENGTH,
+        unique=True,
+        default=new_feed_token,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("agenda feed")
+        verbose_name_plural = _("agenda feeds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True),
+                name="registration_one_active_agenda_feed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

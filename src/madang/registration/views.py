@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from madang.common.errors import DomainError
+from madang.common.ratelimit import limit_posts
 from madang.program import queries as program_queries
 from madang.program.models import Event
 from madang.registration import queries, services
@@ -31,6 +32,11 @@ def _event_or_404(slug: str) -> Event:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@limit_posts(
+    scope="register",
+    limit_setting="REGISTRATION_RATE_LIMIT",
+    window_setting="REGISTRATION_RATE_WINDOW",
+)
 def register(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the registration form, or register and go to the result page."""
     event = _event_or_404(slug)

@@ -7,6 +7,7 @@ import datetime as dt
 from django import template
 from django.conf import settings
 from django.http import HttpRequest
+from django.templatetags.tz import do_timezone
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
 
@@ -50,10 +51,15 @@ def language_alternates(context: template.Context) -> list[tuple[str, str]]:
 
 @register.filter
 def in_zone(moment: dt.datetime | None, event: Event) -> dt.datetime | None:
-    """The moment as a wall-clock time in the edition's time zone."""
+    """The moment as a wall-clock time in the edition's time zone.
+
+    Like Django's ``timezone`` filter, the result is marked so that ``date`` and ``time`` do not
+    convert it back to the active time zone (the site's) when they format it.
+    """
     if moment is None:
         return None
-    return event.local(moment)
+    localised: dt.datetime = do_timezone(moment, event.zone)
+    return localised
 
 
 @register.simple_tag

@@ -6,6 +6,7 @@ import os
 import secrets
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -55,6 +56,10 @@ class Command(BaseCommand):
             user.is_superuser = True
             user.set_password(password)
             user.save()
+            # The address is ours to vouch for, so the organiser can also sign in on the site.
+            EmailAddress.objects.update_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
             self.stdout.write(
                 self.style.SUCCESS(f"Organiser login: user 'organiser', password '{password}'")
             )

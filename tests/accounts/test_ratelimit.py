@@ -1,0 +1,82 @@
+"""Rate limits: the public registration form answers 429 with a translated page, never 500."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from madang.common.ratelimit import consume
+from madang.registration.models import Registration
+from tests.factories.registration import CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def register_url(slug: str, language: str) -> str:
+    with translation.override(language):
+        return reverse("register", kwargs={"slug": slug})
+
+
+def test_counter_allows_the_limit_then_refuses_and_keeps_keys_apart() -> None:
+    results = [consume(scope="t", key="a", limit=3, window_seconds=60) for _ in range(5)]
+    assert results == [True, True, True, False, False]
+    assert consume(scope="t", key="b", limit=3, window_seconds=60) is True
+    assert consume(scope="other", key="a", limit=3, window_seconds=60) is True
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "Too many attempts"), ("ko", "요청이 너무 많습니다")],
+)
+def test_registration_posts_over_the_limit_get_a_translated_429(
+    client: Client, settings: object, language: str, text: str
+) -> None:
+    settings.REGISTRATION_RATE_LIMIT = 2  # type: ignore[attr-defined]
+    category = CategoryFactory(capacity=100)
+    url = register_url(category.event.slug, language)
+    statuses = []
+    for number in range(4):
+        response = client.post(
+            url,
+            {
+                "category": category.slug,
+                "name": f"Person {number}",
+                "email": f"person{number}@example.org",
+                "language": "ko",
+                "client_token": f"token-{number:04d}-abcdef",
+            },
+        )
+        statuses.append(response.status_code)
+    assert statuses == [302, 302, 429, 429]
+    assert text in response.content.decode()
+    assert response["Retry-After"] == "60"
+    assert Registration.objects.count() == 2
+
+
+def test_reading_the_form_is_never_limited(client: Client, settings: object) -> None:
+    settings.REGISTRATION_RATE_LIMIT = 1  # type: ignore[attr-defined]
+    category = CategoryFactory()
+    url = register_url(category.event.slug, "en")
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_another_client_address_is_counted_apart(settings: object) -> None:
+    settings.REGISTRATION_RATE_LIMIT = 1  # type: ignore[attr-defined]
+    category = CategoryFactory()
+    url = register_url(category.event.slug, "en")
+    first = Client(REMOTE_ADDR="192.0.2.1")
+    second = Client(REMOTE_ADDR="192.0.2.2")
+    assert first.post(url, {}).status_code == 400
+    assert first.post(url, {}).status_code == 429
+    assert second.post(url, {}).status_code == 400
+
+
+def test_allauth_rate_limit_uses_the_same_translated_page(client: Client, settings: object) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {"login": "1/m/ip"}  # type: ignore[attr-defined]
+    with translation.override("en"):
+        client.post("/en/accounts/login/", {"login": "a@example.org", "password": "x"})
+        response = client.post("/en/accounts/login/", {"login": "a@example.org", "password": "x"})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
