@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,12 @@ def empty_caches() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def exports_never_stale(settings: Any) -> None:
+    """Tests see every edit at once; test_schedule_export.py tests the allowed staleness."""
+    settings.EXPORT_MAX_STALE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def default_language() -> Iterator[None]:
     """Run every test in the site's default language.
 
@@ -53,3 +60,4 @@ def _clear_caches() -> None:
     for alias in settings.CACHES:
         caches[alias].clear()
     caching._known_slugs.clear()
+    caching._recent_versions.clear()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -337,3 +338,20 @@ def test_posting_to_an_export_is_refused_not_answered_from_cache(client: Client)
     client.get(f"/{event.slug}/schedule.json")
 
     assert client.post(f"/{event.slug}/schedule.json").status_code == 405
+
+
+def test_exports_may_lag_an_edit_by_at_most_the_allowed_staleness(
+    client: Client, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.EXPORT_MAX_STALE_SECONDS = 1.5
+    event = build_edition()
+    client.get(f"/{event.slug}/schedule.json")
+    before = client.get(f"/{event.slug}/schedule.json").content  # read the version just now
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Session.objects.filter(slug="opening-keynote").update(title='{"en": "Renamed"}')
+        event.save()  # bumps the program version
+
+    assert client.get(f"/{event.slug}/schedule.json").content == before  # within 1.5 s
+    time.sleep(1.6)
+    assert b"Renamed" in client.get(f"/{event.slug}/schedule.json").content

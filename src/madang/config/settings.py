@@ -221,6 +221,11 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = env.flag("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# How old a program version the whole-program exports may be served under, in seconds: each
+# worker then asks the shared store at most this often. The exports tell clients they may keep
+# a copy for 60 s anyway; pages never use this and always show an edit at once.
+EXPORT_MAX_STALE_SECONDS = float(env.number("EXPORT_MAX_STALE_SECONDS", 1))
+
 # Largest schedule file `madang import-schedule` reads, in bytes.
 IMPORT_MAX_BYTES = env.number("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
@@ -79,7 +80,7 @@ def cached_export(request: HttpRequest, slug: str, format_name: str) -> HttpResp
     answer with it before the layers that exports never use.
     """
     export = FORMATS[format_name]
-    edition = published_edition(slug)
+    edition = published_edition(slug, max_stale=settings.EXPORT_MAX_STALE_SECONDS)
     if edition is None:
         return None
     key = cache_key(edition.event_id, export.name, version=edition.version)
