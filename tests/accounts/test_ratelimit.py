@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from madang.common.ratelimit import consume
+from madang.common.ratelimit import client_address, consume
 from madang.registration.models import Registration
 from tests.factories.registration import CategoryFactory
 
@@ -80,3 +82,18 @@ def test_allauth_rate_limit_uses_the_same_translated_page(client: Client, settin
         response = client.post("/en/accounts/login/", {"login": "a@example.org", "password": "x"})
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
+
+
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(settings: Any) -> None:
+    factory = RequestFactory()
+    spoofed = factory.post("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    settings.TRUSTED_PROXIES = []
+    assert client_address(spoofed) == "203.0.113.9"
+
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    proxied = factory.post(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.1, 192.0.2.7"
+    )
+    # The rightmost entry is the one our proxy appended; anything left of it came from the client.
+    assert client_address(proxied) == "192.0.2.7"
+    assert client_address(spoofed) == "203.0.113.9"

@@ -27,13 +27,23 @@ CACHE_ALIAS = "default"
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address requests are counted by: the connecting peer.
+    """The address requests are counted by.
 
-    Behind a proxy every visitor shares the proxy's address; the proxy must then set
-    REMOTE_ADDR from its forwarded header (gunicorn's --forwarded-allow-ips does), because a
-    client-supplied X-Forwarded-For would let anyone choose their own counter.
+    The connecting peer, unless the peer is one of ``settings.TRUSTED_PROXIES``
+    (``MADANG_TRUSTED_PROXIES``): then the nearest address in ``X-Forwarded-For`` that is not a
+    trusted proxy, read from the right, because only the entries our own proxies appended can be
+    believed. Without trusted proxies the header is ignored: a client could write anything in it.
     """
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    peer = str(request.META.get("REMOTE_ADDR") or "unknown")
+    trusted = set(settings.TRUSTED_PROXIES)
+    if peer not in trusted:
+        return peer
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    hops = [hop.strip() for hop in forwarded.split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if hop not in trusted:
+            return hop
+    return peer
 
 
 def consume(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:

@@ -181,6 +181,9 @@ ACCOUNT_RATE_LIMITS = {
 SOCIALACCOUNT_PROVIDERS = social_providers(os.environ)
 SOCIALACCOUNT_ADAPTER = "madang.accounts.adapter.SocialAccountAdapter"
 # Registrations accepted from one client address per window (common/ratelimit.py).
+# Addresses of our own reverse proxies; only their X-Forwarded-For entries are believed when
+# counting requests per client (common/ratelimit.py). Empty: count the connecting address.
+TRUSTED_PROXIES = env.words("TRUSTED_PROXIES")
 REGISTRATION_RATE_LIMIT = env.number("REGISTRATION_RATE_LIMIT", 10)
 REGISTRATION_RATE_WINDOW = env.number("REGISTRATION_RATE_WINDOW", 600)
 
