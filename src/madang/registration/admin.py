@@ -10,14 +10,15 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from madang.accounts import audit
 from madang.common.errors import DomainError
 from madang.program.admin import BilingualAdmin
-from madang.registration import services
+from madang.program.models import Event
+from madang.registration import exports, services
 from madang.registration.enums import CancelReason
 from madang.registration.models import Category, Registration
 
@@ -99,7 +100,7 @@ class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "updated_at",
     )
     ordering = ("-created_at", "-id")
-    actions = ("approve", "reject", "cancel")
+    actions = ("approve", "reject", "cancel", "export_csv", "export_xlsx")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Registrations are made through the service, which keeps capacity and the waiting list.
@@ -163,3 +164,47 @@ class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             ),
             "registration.cancel",
         )
+
+    def _export(
+        self, request: HttpRequest, queryset: QuerySet[Registration], file_format: str
+    ) -> HttpResponse | None:
+        events = list(Event.objects.filter(pk__in=queryset.values("event_id")).order_by("pk"))
+        # The model permission shows the action; personal data of an edition also needs a role
+        # in that edition.
+        if not all(
+            request.user.has_perm("registration.manage_registrations", event) for event in events
+        ):
+            self.message_user(
+                request,
+                _("You may only export registrations of editions you manage."),
+                messages.ERROR,
+            )
+            return None
+        header, rows = exports.registrations_table(queryset)
+        table = list(rows)
+        if file_format == "csv":
+            content, content_type = exports.render_csv(header, table), exports.CSV_CONTENT_TYPE
+        else:
+            content, content_type = exports.render_xlsx(header, table), exports.XLSX_CONTENT_TYPE
+        audit.record(
+            actor=request.user,
+            action="registration.export",
+            event=events[0] if len(events) == 1 else None,
+            details={"count": len(table), "format": file_format},
+        )
+        stem = f"{events[0].slug}-registrations" if len(events) == 1 else "registrations"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{stem}.{file_format}"'
+        return response
+
+    @admin.action(description=_("Export as CSV"), permissions=["view"])
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet[Registration]
+    ) -> HttpResponse | None:
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description=_("Export as XLSX"), permissions=["view"])
+    def export_xlsx(
+        self, request: HttpRequest, queryset: QuerySet[Registration]
+    ) -> HttpResponse | None:
+        return self._export(request, queryset, "xlsx")
