@@ -6,5 +6,8 @@ from madang.accounts import views
 
 urlpatterns = [
     path("", views.account_home, name="account-home"),
+    path("data/", views.account_data, name="account-data"),
+    path("delete/", views.account_delete, name="account-delete"),
+    path("deleted/", views.account_deleted, name="account-deleted"),
     path("", include("allauth.urls")),
 ]
