@@ -13,8 +13,9 @@ render without the cache: pages are slower, never stale and never broken.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.core.cache import BaseCache, caches
 from django.db import transaction
@@ -22,6 +23,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from madang.program import models
+
+T = TypeVar("T")
 
 VERSIONS_CACHE = "versions"
 PAGES_CACHE = "pages"
@@ -36,6 +39,20 @@ def _versions() -> BaseCache:
 def page_store() -> BaseCache:
     """Where content cached under :func:`cache_key` keys lives (per process: see settings)."""
     return caches[PAGES_CACHE]
+
+
+def remembered(key: str | None, compute: Callable[[], T]) -> T:
+    """The value stored under ``key`` in the page store, computed and stored on a miss.
+
+    A ``None`` key (the program version is unknown, see :func:`cache_key`) computes every time.
+    """
+    if key is None:
+        return compute()
+    value = page_store().get(key)
+    if value is None:
+        value = compute()
+        page_store().set(key, value)
+    return cast(T, value)
 
 
 # event id -> (version, monotonic time read), for readers that accept a version this old.

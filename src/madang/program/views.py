@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django_htmx.middleware import HtmxDetails
 
 from madang.program import queries
-from madang.program.caching import cache_key, page_store
+from madang.program.caching import cache_key, remembered
 from madang.program.enums import SPOKEN_LANGUAGES, SessionKind
 from madang.program.models import Event
 from madang.program.page_cache import cached_edition_page, mark_uncacheable
@@ -39,12 +39,9 @@ def _cached_html(
     key: str | None, template_name: str, context_factory: Any, request: HttpRequest
 ) -> str:
     # Rendered fragments are cached per program version; a cache outage reads as a miss.
-    html = page_store().get(key) if key is not None else None
-    if html is None:
-        html = render_to_string(template_name, context_factory(), request=request)
-        if key is not None:
-            page_store().set(key, html)
-    return str(html)
+    return remembered(
+        key, lambda: render_to_string(template_name, context_factory(), request=request)
+    )
 
 
 @cached_edition_page()
@@ -63,12 +60,9 @@ def event_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _track_options(event: Event) -> list[tuple[str, str]]:
     key = cache_key(event.pk, "track-options", get_language())
-    options = page_store().get(key) if key is not None else None
-    if options is None:
-        options = [(track.slug, str(track.name)) for track in queries.event_tracks(event)]
-        if key is not None:
-            page_store().set(key, options)
-    return list(options)
+    return remembered(
+        key, lambda: [(track.slug, str(track.name)) for track in queries.event_tracks(event)]
+    )
 
 
 # Query parameters of the program page; anything else is ignored and not cached.

@@ -23,13 +23,14 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from madang.accounts.models import User
 from madang.common.errors import NotFound
+from madang.common.redirects import same_site_or
 from madang.program.models import Session
 from madang.registration import agenda
 
@@ -72,11 +73,7 @@ def _login_redirect(request: HtmxHttpRequest, next_path: str) -> HttpResponseBas
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return fallback
+    return same_site_or(request, candidate, fallback)
 
 
 def _session_or_404(session_id: int) -> Session:

@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from madang.common.redirects import same_site_or
 from madang.program import queries
 from madang.web.context import DISPLAY_OPTIONS, PREFERENCE_COOKIE, read_display_preferences
 
@@ -59,11 +59,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest, candidate: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("home")
+    return same_site_or(request, candidate, reverse("home"))
 
 
 @require_http_methods(["GET", "POST"])
