@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "madang.accounts",
     "madang.program",
     "madang.registration",
+    "madang.checkin",
     "madang.web",
     # Accounts (People issue): allauth for sign-up, login by code and social login; the
     # provider apps are always installed, but a provider shows only when its keys are set.

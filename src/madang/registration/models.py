@@ -38,6 +38,15 @@ NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254
 
 
+MANAGE_TOKEN_BYTES = 32
+MANAGE_TOKEN_MAX_LENGTH = 64
+
+
+def new_manage_token() -> str:
+    """The secret in a registrant's personal link (emails, the result page): 256 random bits."""
+    return secrets.token_urlsafe(MANAGE_TOKEN_BYTES)
+
+
 def new_reference() -> str:
     """A short random code for the registrant to quote; 32**8 (about 10**12) possibilities."""
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
@@ -149,6 +158,14 @@ class Registration(TimestampedModel):
     )
     client_token = models.CharField(
         _("client token"), max_length=CLIENT_TOKEN_MAX_LENGTH, editable=False
+    )
+    # The only credential of the registrant's personal page (accept an offer, cancel, badge).
+    manage_token = models.CharField(
+        _("personal link token"),
+        max_length=MANAGE_TOKEN_MAX_LENGTH,
+        unique=True,
+        default=new_manage_token,
+        editable=False,
     )
 
     class Meta:

@@ -34,6 +34,7 @@ from madang.registration.models import (
     Registration,
     validate_person_name,
 )
+from madang.registration.signals import Change, announce_on_commit
 
 # How long a person offered a place from the waiting list has to accept it. A module constant
 # until settings read it from the environment (MADANG_WAITLIST_OFFER_HOURS).
@@ -96,7 +97,7 @@ def register_attendee(
                 )
             else:
                 status = RegistrationStatus.WAITLISTED
-            return Registration.objects.create(
+            created = Registration.objects.create(
                 event_id=locked.event_id,
                 category=locked,
                 name=clean_name,
@@ -105,6 +106,8 @@ def register_attendee(
                 status=status,
                 client_token=client_token,
             )
+            announce_on_commit(created.pk, Change(status))
+            return created
     except IntegrityError as exc:
         # The same token or email arrived through another category's lock at the same moment;
         # the unique constraints caught it and the transaction was rolled back.
@@ -142,6 +145,7 @@ def cancel_registration(
         current.cancel_reason = reason
         current.offer_expires_at = None
         current.save(update_fields=["status", "cancel_reason", "offer_expires_at", "updated_at"])
+        announce_on_commit(current.pk, Change.CANCELLED)
         _offer_free_places(locked, now=now)
     return current
 
@@ -183,6 +187,7 @@ def accept_offer(*, registration: Registration, now: datetime | None = None) -> 
         )
         current.offer_expires_at = None
         current.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        announce_on_commit(current.pk, Change(current.status))
     return current
 
 
@@ -206,9 +211,12 @@ def expire_offers(*, now: datetime | None = None) -> int:
     lapsed = 0
     for category_id in sorted(category_ids):
         with capacity_lock(Category, pk=category_id) as locked:
-            lapsed += Registration.objects.filter(
+            lapsing = Registration.objects.filter(
                 category=locked, status=RegistrationStatus.OFFERED, offer_expires_at__lte=now
-            ).update(
+            )
+            for registration_id in lapsing.values_list("pk", flat=True):
+                announce_on_commit(registration_id, Change.OFFER_LAPSED)
+            lapsed += lapsing.update(
                 status=RegistrationStatus.CANCELLED,
                 cancel_reason=CancelReason.OFFER_LAPSED,
                 offer_expires_at=None,
@@ -231,6 +239,7 @@ def approve_registration(*, registration: Registration) -> Registration:
             )
         current.status = RegistrationStatus.CONFIRMED
         current.save(update_fields=["status", "updated_at"])
+        announce_on_commit(current.pk, Change.APPROVED)
     return current
 
 
@@ -249,6 +258,7 @@ def reject_registration(*, registration: Registration, now: datetime | None = No
             )
         current.status = RegistrationStatus.REJECTED
         current.save(update_fields=["status", "updated_at"])
+        announce_on_commit(current.pk, Change.REJECTED)
         _offer_free_places(locked, now=now)
     return current
 
@@ -267,6 +277,7 @@ def _offer_free_places(category: Category, *, now: datetime) -> list[Registratio
         registration.status = RegistrationStatus.OFFERED
         registration.offer_expires_at = expires
         registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        announce_on_commit(registration.pk, Change.OFFERED)
     return waiting
 
 
