@@ -288,3 +288,7 @@ class AgendaFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# Further models live in modules of this package and are imported here, after the models above
+# that they refer to, so that Django and ``from madang.registration.models import X`` find them.
