@@ -7,6 +7,10 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The production server set-up (README, "Production"); bench/http_bench.py uses the same.
 WEB_WORKERS ?= 3
+# Websocket workers when Redis is set (`make serve`), their port, and the largest frame read.
+WS_WORKERS  ?= 2
+WS_PORT     ?= 8001
+WS_MAX_SIZE ?= 65536
 
 .PHONY: demo serve test e2e bench lint format messages clean
 
@@ -23,9 +27,24 @@ demo: $(STAMP)
 	@echo "Serving http://$(HOST):$(PORT)/  (Korean: /ko/, English: /en/, back office: /ko/manage/)"
 	$(MAKE) --no-print-directory serve
 
+# Without MADANG_REDIS_URL one uvicorn process serves pages and websockets: the in-memory
+# channel layer reaches only its own process. With Redis, gunicorn's sync workers serve pages
+# (faster for Django than an ASGI server) and uvicorn workers serve /ws/ on WS_PORT; put a proxy
+# in front that sends /ws/ there, or set MADANG_WEBSOCKET_URL (README, "Serving").
 serve: $(STAMP)
+ifeq ($(strip $(MADANG_REDIS_URL)),)
+	$(BIN)/uvicorn madang.config.asgi:application --host $(HOST) --port $(PORT) \
+		--ws-max-size $(WS_MAX_SIZE) --no-access-log --log-level warning
+else
+	@trap 'kill 0' INT TERM EXIT; \
+	MADANG_WEBSOCKET_URL="$${MADANG_WEBSOCKET_URL:-ws://$(HOST):$(WS_PORT)/ws/}" \
 	$(BIN)/gunicorn madang.config.wsgi --bind $(HOST):$(PORT) --worker-class sync \
-		--workers $(WEB_WORKERS) --access-logfile - --log-level warning
+		--workers $(WEB_WORKERS) --access-logfile - --log-level warning & \
+	$(BIN)/uvicorn madang.config.asgi:application --host $(HOST) --port $(WS_PORT) \
+		--workers $(WS_WORKERS) --ws-max-size $(WS_MAX_SIZE) --no-access-log \
+		--log-level warning & \
+	wait
+endif
 
 test: $(STAMP)
 	$(BIN)/pytest

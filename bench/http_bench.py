@@ -15,25 +15,34 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import http.client
 import os
 import platform
 import re
-import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from types import FrameType
 
-REPO = Path(__file__).resolve().parents[1]
+if not __package__:  # run as a script: make the `bench` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import (
+    REPO,
+    BenchError,
+    Clock,
+    fetch_status,
+    gunicorn,
+    server_environment,
+    setup_django,
+    stop_on_sigterm,
+)
+
 RESULTS = REPO / "bench" / "results" / "latest.md"
 SERVER_RESULTS = REPO / "bench" / "results" / "servers.md"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -92,10 +101,6 @@ class Row:
         return self.target.requests_per_second / self.hello_rps if self.hello_rps else 0.0
 
 
-class BenchError(Exception):
-    """The benchmark cannot go on; the message says why."""
-
-
 # --- wrk --------------------------------------------------------------------------------------
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -147,43 +152,13 @@ def run_wrk(port: int, target: Target, seconds: int) -> Measurement:
 # --- the data and the server ------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def server_environment(data_dir: Path) -> dict[str, str]:
-    """The environment of the set-up steps and of the server: production settings, bench URLs."""
-    environment = dict(os.environ)
-    environment.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "PYTHONPATH": os.pathsep.join(
-                [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
-            ),
-            "MADANG_DATA_DIR": str(data_dir),
-            "MADANG_DEBUG": "0",
-            "MADANG_SECRET_KEY": environment.get("MADANG_SECRET_KEY") or secrets.token_urlsafe(40),
-            "MADANG_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "MADANG_LOG_LEVEL": "WARNING",
-        }
-    )
-    return environment
-
-
 def prepare_site(environment: dict[str, str]) -> tuple[list[Target], dict[str, str]]:
     """Migrate, build the scaled edition and collect static files; return the pages to measure.
 
     Runs in this process under the server's environment, then closes its database connections
     so the server's workers start with the database to themselves.
     """
-    os.environ.update(environment)
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+    setup_django(environment)
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
@@ -234,85 +209,7 @@ def prepare_site(environment: dict[str, str]) -> tuple[list[Target], dict[str, s
     return targets, facts
 
 
-@contextmanager
-def gunicorn(
-    environment: dict[str, str], data_dir: Path, *, worker_class: str, workers: int, threads: int
-) -> Iterator[int]:
-    """Serve madang.config.wsgi with gunicorn on a free loopback port; always stop it after."""
-    port = free_port()
-    log = data_dir / "gunicorn.log"
-    command = [
-        sys.executable, "-m", "gunicorn", "madang.config.wsgi:application",
-        "--bind", f"127.0.0.1:{port}",
-        "--worker-class", worker_class,
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "--preload",
-        "--error-logfile", str(log),
-        "--log-level", "warning",
-    ]  # fmt: skip
-    # A session of its own, so the master and its workers stop together with one signal.
-    server = subprocess.Popen(command, env=environment, cwd=REPO, start_new_session=True)
-    try:
-        wait_until_serving(server, port, log)
-        yield port
-    finally:
-        stop(server)
-
-
-def wait_until_serving(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise BenchError(f"gunicorn exited with {server.returncode}:\n{tail(log)}")
-        try:
-            if fetch_status(port, "/bench-hello/") == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise BenchError(f"gunicorn did not answer within 30 s:\n{tail(log)}")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=5)
-
-
-def tail(log: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def fetch_status(port: int, path: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
-
-
 # --- the runs ---------------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self, budget: float) -> None:
-        self.started = time.monotonic()
-        self.budget = budget
-
-    def left(self) -> float:
-        return self.budget - (time.monotonic() - self.started)
 
 
 def measure_interleaved(
@@ -464,11 +361,6 @@ def compare_servers(
     return "\n".join(lines) + "\n"
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Turn SIGTERM into an exception so every `finally` runs and the server is stopped.
-    raise SystemExit(128 + signum)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
@@ -493,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not Path(WRK).exists():
         print("wrk is not installed. Install it with:\n\n    sudo apt-get install wrk\n")
         return 2
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     clock = Clock(TIME_BUDGET_SECONDS)
     data_dir = Path(tempfile.mkdtemp(prefix="madang-bench-"))
     try:

@@ -66,6 +66,8 @@ def test_export_holds_registrations_of_every_verified_address_and_nobody_elses()
         "language": work.language,
         "status": "waitlisted",
         "created": work.created_at.isoformat(),
+        "answers": [],
+        "consents": [],
     }
 
 

@@ -445,3 +445,16 @@ def test_cached_pages_log_the_outage(
     records = warnings_from_cache(caplog)
     assert len(records) == 1, url
     assert "serving without cache" in records[0].getMessage()
+
+
+@pytest.mark.redis
+def test_incr_of_an_expired_counter_is_not_an_outage(settings: Any) -> None:
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    cache.delete("counter-that-expired")
+    with pytest.raises(ValueError):
+        cache.incr("counter-that-expired")
+    # The circuit stayed closed: the next write reaches Redis.
+    assert cache.add("counter-that-expired", 1, timeout=5) is True
+    assert cache.incr("counter-that-expired") == 2

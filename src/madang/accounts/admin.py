@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from madang.accounts import audit
+from madang.accounts.edition_admin import EditionScopedAdmin
 from madang.accounts.models import AuditEntry, EditionRole, User
 
 
@@ -27,17 +31,80 @@ class MadangUserAdmin(UserAdmin):  # type: ignore[type-arg]
     )
 
 
+class EditionRoleForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A role is given to an existing account, named by its email address.
+
+    Organisers cannot browse the list of accounts; they type the address the person signed up
+    with.
+    """
+
+    account_email = forms.EmailField(label=_("account email address"))
+
+    class Meta:
+        model = EditionRole
+        fields = ("event", "role")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["account_email"].initial = self.instance.user.email
+
+    def clean_account_email(self) -> str:
+        address: str = self.cleaned_data["account_email"].strip()
+        user = User.objects.filter(email__iexact=address).first()
+        if user is None:
+            raise forms.ValidationError(
+                _("No account uses this email address. Ask the person to sign up first.")
+            )
+        self.instance.user = user
+        return address
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        user_id = self.instance.user_id if hasattr(self.instance, "user") else None
+        if user_id is not None and cleaned.get("event") and cleaned.get("role"):
+            twin = EditionRole.objects.filter(
+                user_id=user_id, event=cleaned["event"], role=cleaned["role"]
+            ).exclude(pk=self.instance.pk)
+            if twin.exists():
+                raise forms.ValidationError(_("This person already has this role in this edition."))
+        return cleaned
+
+
 @admin.register(EditionRole)
-class EditionRoleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class EditionRoleAdmin(EditionScopedAdmin):
+    """Organisers give and take roles in their own editions; a role never reaches further."""
+
+    view_permission = "accounts.manage_roles"
+    form = EditionRoleForm
     list_display = ("user", "event", "role", "created_at")
     list_filter = ("event", "role")
     search_fields = ("user__username", "user__email")
-    autocomplete_fields = ("user", "event")
     list_select_related = ("user", "event")
+
+    fields = ("account_email", "event", "role")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            action="accounts.change_role" if change else "accounts.grant_role",
+            obj=obj,
+            details={"role": obj.role, "user": obj.user_id},
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit.record(
+            actor=request.user,
+            action="accounts.revoke_role",
+            obj=obj,
+            details={"role": obj.role, "user": obj.user_id},
+        )
+        super().delete_model(request, obj)
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEntryAdmin(EditionScopedAdmin):
     """Read-only: entries are written by ``accounts.audit.record``; only a superuser deletes."""
 
     list_display = ("at", "actor_repr", "action", "object_repr", "event")
@@ -45,6 +112,9 @@ class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("actor_repr", "object_repr", "action")
     list_select_related = ("event",)
     date_hierarchy = "at"
+    view_permission = "accounts.view_audit_log"
+    edition_roles_may_add = False
+    edition_roles_may_delete = False
     readonly_fields = (
         "at",
         "actor",

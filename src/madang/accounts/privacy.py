@@ -21,8 +21,18 @@ from django.utils import timezone
 
 from madang.accounts import audit
 from madang.accounts.models import AuditEntry, EditionRole, User
+from madang.notifications.models import OutboxMessage
+from madang.notifications.services import anonymise_messages
 from madang.program.models import Event
-from madang.registration.models import AgendaFeed, Registration, StarredSession
+from madang.registration.models import (
+    FREE_TEXT_KINDS,
+    AgendaFeed,
+    Answer,
+    Invitation,
+    Registration,
+    StarredSession,
+)
+from madang.registration.models.questions import new_invitation_token
 
 # ".invalid" is reserved (RFC 2606), so no real address ever looks like this; the unique
 # reference keeps the one-active-registration-per-address rule of an edition satisfied.
@@ -57,6 +67,42 @@ def registrations_of(user: User) -> QuerySet[Registration]:
     return Registration.objects.filter(condition)
 
 
+def invitations_of(user: User) -> QuerySet[Invitation]:
+    """Invitations sent to one of ``user``'s verified addresses (case-insensitive)."""
+    addresses = verified_addresses(user)
+    if not addresses:
+        return Invitation.objects.none()
+    condition = Q()
+    for address in addresses:
+        condition |= Q(email__iexact=address)
+    return Invitation.objects.filter(condition)
+
+
+def _answers_and_consents(registration: Registration) -> dict[str, Any]:
+    return {
+        "answers": [
+            {
+                "question": answer.question.slug,
+                "label": str(answer.question.label),
+                "answer": answer.display(),
+            }
+            for answer in registration.answers.all()
+        ],
+        "consents": [
+            {
+                "purpose": record.purpose,
+                "text": record.text,
+                "language": record.language,
+                "text_version": record.text_version,
+                "given": record.given,
+                "recorded": _iso(record.recorded_at),
+                "withdrawn": _iso(record.withdrawn_at),
+            }
+            for record in registration.consents.all()
+        ],
+    }
+
+
 def export_personal_data(*, user: User) -> dict[str, Any]:
     """Everything we hold about ``user``, as JSON-serialisable data (times in ISO 8601).
 
@@ -66,7 +112,10 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
     Side effects: none (reads only).
     """
     registrations = (
-        registrations_of(user).select_related("event", "category").order_by("created_at", "id")
+        registrations_of(user)
+        .select_related("event", "category")
+        .prefetch_related("answers__question", "consents")
+        .order_by("created_at", "id")
     )
     stars = StarredSession.objects.filter(user=user).select_related("session__event")
     feeds = AgendaFeed.objects.filter(user=user).order_by("created_at", "id")
@@ -114,8 +163,26 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
                 "language": registration.language,
                 "status": registration.status,
                 "created": _iso(registration.created_at),
+                **_answers_and_consents(registration),
             }
             for registration in registrations
+        ],
+        "invitations": [
+            {
+                "edition": invitation.event.slug,
+                "category": invitation.category.slug,
+                "name": invitation.name,
+                "email": invitation.email,
+                "language": invitation.language,
+                "organisation": invitation.organisation,
+                "city": invitation.city,
+                "country": str(invitation.country.code or ""),
+                "created": _iso(invitation.created_at),
+                "used": _iso(invitation.used_at),
+            }
+            for invitation in invitations_of(user)
+            .select_related("event", "category")
+            .order_by("created_at", "id")
         ],
         "starred_sessions": [
             {
@@ -135,6 +202,24 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
             }
             for feed in feeds
         ],
+        # Emails we sent them (notifications outbox), with what they said.
+        "emails": [
+            {
+                "edition": message.event.slug,
+                "kind": message.kind,
+                "to": message.to_address,
+                "subject": message.subject,
+                "text": message.text_body,
+                "status": message.status,
+                "created": _iso(message.created_at),
+                "sent": _iso(message.sent_at),
+            }
+            for message in OutboxMessage.objects.filter(
+                registration__in=registrations_of(user).values("pk")
+            )
+            .select_related("event")
+            .order_by("created_at", "id")
+        ],
         "audit_entries": [
             {
                 "action": entry.action,
@@ -148,8 +233,31 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
     }
 
 
+def _anonymise_invitations(invitations: QuerySet[Invitation]) -> int:
+    """Blank what identifies the invited person; a new token makes an unused link stop working."""
+    changed = 0
+    for invitation in invitations.exclude(email__startswith=ANONYMOUS_EMAIL_PREFIX).only("pk"):
+        changed += Invitation.objects.filter(pk=invitation.pk).update(
+            name="",
+            email=f"{ANONYMOUS_EMAIL_PREFIX}invitation-{invitation.pk}{ANONYMOUS_EMAIL_DOMAIN}",
+            organisation="",
+            city="",
+            country="",
+            token=new_invitation_token(),
+        )
+    return changed
+
+
 def _anonymise(registrations: QuerySet[Registration]) -> int:
-    """Blank the name and replace the address of each registration not yet anonymised."""
+    """Blank the name and replace the address of each registration not yet anonymised.
+
+    Answers typed in by the person (text, city) are blanked too; chosen options, countries and
+    consent records stay, so that a past edition's figures stay right.
+    """
+    Answer.objects.filter(
+        registration__in=registrations.values("pk"), question__kind__in=FREE_TEXT_KINDS
+    ).exclude(text="").update(text="")
+    anonymise_messages(OutboxMessage.objects.filter(registration__in=registrations.values("pk")))
     return (
         registrations.exclude(
             name="",
@@ -183,6 +291,7 @@ def delete_account(*, user: User) -> dict[str, int]:
         # The addresses must be read before the user and their EmailAddress rows go.
         counts = {
             "registrations": _anonymise(registrations_of(user)),
+            "invitations": _anonymise_invitations(invitations_of(user)),
             "starred_sessions": StarredSession.objects.filter(user=user).delete()[0],
             "agenda_feeds": AgendaFeed.objects.filter(user=user).delete()[0],
             "roles": EditionRole.objects.filter(user=user).delete()[0],
@@ -218,6 +327,7 @@ def anonymise_registrations(*, days: int, now: datetime | None = None) -> int:
             if _last_moment(event) >= cutoff:
                 continue
             count = _anonymise(Registration.objects.filter(event=event))
+            _anonymise_invitations(Invitation.objects.filter(event=event))
             if count:
                 audit.record(
                     actor=None,

@@ -82,7 +82,9 @@ def badge_code(badge: Badge) -> str:
 def secret_from_code(code: str) -> str | None:
     """The badge secret inside a scanned or typed code, or None if it is not a genuine code."""
     text = code.strip()
-    if not text or len(text) > CODE_MAX_LENGTH:
+    # A genuine code is short ASCII; anything else (a lone surrogate from JSON, say) is refused
+    # before it reaches the signer, which could not even encode it.
+    if not text or len(text) > CODE_MAX_LENGTH or not text.isascii():
         return None
     try:
         value = _SIGNER.unsign(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -89,18 +90,30 @@ class ResilientRedisCache(RedisCache):
             return fallback(*args, **kwargs)
         try:
             return method(*args, **kwargs)
-        except Exception as exc:  # any client error means "no cache", never "no page"
-            with circuit.lock:
-                first = time.monotonic() >= circuit.open_until
-                circuit.open_until = time.monotonic() + self.CIRCUIT_SECONDS
-            if first:
-                logger.warning(
-                    "Redis cache unavailable (%s: %s); serving without cache for %.0f s",
-                    type(exc).__name__,
-                    exc,
-                    self.CIRCUIT_SECONDS,
-                )
-            return fallback(*args, **kwargs)
+        except ValueError:
+            # incr/decr of a key that is not there (it expired a moment ago) is Django's
+            # contract, answered by Redis itself and handled by the caller: not an outage.
+            if name in ("incr", "decr"):
+                raise
+            self._open_circuit()
+        except Exception:  # any client error means "no cache", never "no page"
+            self._open_circuit()
+        return fallback(*args, **kwargs)
+
+    def _open_circuit(self) -> None:
+        """Skip Redis for CIRCUIT_SECONDS; log the error being handled once per outage."""
+        error = sys.exc_info()[1]
+        circuit = self._circuit
+        with circuit.lock:
+            first = time.monotonic() >= circuit.open_until
+            circuit.open_until = time.monotonic() + self.CIRCUIT_SECONDS
+        if first:
+            logger.warning(
+                "Redis cache unavailable (%s: %s); serving without cache for %.0f s",
+                type(error).__name__,
+                error,
+                self.CIRCUIT_SECONDS,
+            )
 
 
 def _wrap(name: str) -> Callable[..., Any]:

@@ -24,7 +24,8 @@ CSRF_TRUSTED_ORIGINS = env.words("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env.text("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin as Madang's back office (accounts/edition_admin.py).
+    "madang.accounts.backoffice.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "madang.program",
     "madang.registration",
     "madang.checkin",
+    "madang.live",
+    "madang.notifications",
     "madang.web",
     # Accounts (People issue): allauth for sign-up, login by code and social login; the
     # provider apps are always installed, but a provider shows only when its keys are set.
@@ -147,6 +150,33 @@ else:
         "pages": _PAGES_CACHE,
     }
 
+# Real time (live/, docs/realtime.md). The in-memory channel layer reaches only the consumers of
+# its own process, so without Redis HTTP and websockets must be served by one process (`make
+# demo`); with Redis, the pub/sub layer (one PUBLISH per event, fanned out inside each worker)
+# lets any number of HTTP and websocket processes share events.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "madang:live:layer"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "madang.live.layers.MemoryChannelLayer"}}
+# Where browsers open the websocket; empty: /ws/ on the page's own host.
+WEBSOCKET_URL = env.text("WEBSOCKET_URL")
+LIVE_MAX_FRAME_BYTES = env.number("LIVE_MAX_FRAME_BYTES", 4096)
+LIVE_HEARTBEAT_SECONDS = env.number("LIVE_HEARTBEAT_SECONDS", 20)
+LIVE_HEARTBEAT_TIMEOUT = env.number("LIVE_HEARTBEAT_TIMEOUT", 50)
+LIVE_MAX_CONNECTIONS_PER_USER = env.number("LIVE_MAX_CONNECTIONS_PER_USER", 8)
+LIVE_MAX_CONNECTIONS_PER_ADDRESS = env.number("LIVE_MAX_CONNECTIONS_PER_ADDRESS", 50)
+LIVE_FRAMES_PER_SECOND = env.number("LIVE_FRAMES_PER_SECOND", 10)
+LIVE_FRAME_BURST = env.number("LIVE_FRAME_BURST", 30)
+LIVE_MAX_STRIKES = env.number("LIVE_MAX_STRIKES", 20)
+LIVE_MAX_TOPICS = env.number("LIVE_MAX_TOPICS", 20)
+LIVE_BUFFER_SIZE = env.number("LIVE_BUFFER_SIZE", 200)
+LIVE_RESYNC_CHECK_SECONDS = float(env.text("LIVE_RESYNC_CHECK_SECONDS", "1") or 1)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -187,6 +217,9 @@ SOCIALACCOUNT_ADAPTER = "madang.accounts.adapter.SocialAccountAdapter"
 TRUSTED_PROXIES = env.words("TRUSTED_PROXIES")
 REGISTRATION_RATE_LIMIT = env.number("REGISTRATION_RATE_LIMIT", 10)
 REGISTRATION_RATE_WINDOW = env.number("REGISTRATION_RATE_WINDOW", 600)
+# Actions on a registrant's personal page (accept, cancel, book) per client address and window.
+REGISTRANT_PAGE_RATE_LIMIT = env.number("REGISTRANT_PAGE_RATE_LIMIT", 30)
+REGISTRANT_PAGE_RATE_WINDOW = env.number("REGISTRANT_PAGE_RATE_WINDOW", 600)
 
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
@@ -216,6 +249,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# With Redis, sessions are read from the shared cache and written through to the database (one
+# query less per signed-in request; an outage falls back to the database). Without Redis the
+# cache is per process, where a session changed in one worker would be stale in the others.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -233,8 +271,50 @@ EXPORT_MAX_STALE_SECONDS = float(env.number("EXPORT_MAX_STALE_SECONDS", 1))
 # Largest schedule file `madang import-schedule` reads, in bytes.
 IMPORT_MAX_BYTES = env.number("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 
-EMAIL_BACKEND = env.text("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Madang <noreply@localhost>")
+# Email: SMTP when MADANG_EMAIL_HOST is set, otherwise printed to the console.
+EMAIL_HOST = env.text("EMAIL_HOST")
+EMAIL_PORT = env.number("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env.text("EMAIL_USER")
+EMAIL_HOST_PASSWORD = env.text("EMAIL_PASSWORD")
+EMAIL_USE_TLS = env.flag("EMAIL_TLS", True)
+EMAIL_USE_SSL = env.flag("EMAIL_SSL", False)
+EMAIL_TIMEOUT = env.number("EMAIL_TIMEOUT", 20)
+# Seconds before the first retry of a failed email; each next retry waits four times longer.
+EMAIL_RETRY_SECONDS = env.number("EMAIL_RETRY_SECONDS", 60)
+EMAIL_BACKEND = env.text(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env.text("EMAIL_FROM") or env.text(
+    "DEFAULT_FROM_EMAIL", "Madang <noreply@localhost>"
+)
+
+# Background work (config/celery.py): Celery workers on the Redis broker when MADANG_REDIS_URL is
+# set; without it every task runs at once, in the process that queues it.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+CELERY_TASK_ALWAYS_EAGER = env.flag("CELERY_EAGER", not REDIS_URL)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that queues a task must not hang on a stopped broker; the outbox keeps the
+# message and the sweep below sends it later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    # Hourly, so that each edition's "tomorrow" is caught soon after midnight in its own zone.
+    "day-before-reminders": {
+        "task": "madang.notifications.tasks.send_day_before_reminders",
+        "schedule": 3600.0,
+    },
+    "retry-stalled-messages": {
+        "task": "madang.notifications.tasks.retry_stalled_messages",
+        "schedule": 300.0,
+    },
+}
 
 LOGGING = {
     "version": 1,

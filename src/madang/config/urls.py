@@ -14,6 +14,7 @@ urlpatterns += i18n_patterns(
     # Accounts (People issue): sign-up, sign-in, codes, social login; before the editions,
     # whose slugs may not take the name "accounts".
     path("accounts/", include("madang.accounts.urls")),
+    path("", include("madang.checkin.urls")),
     path("", include("madang.web.urls")),
     prefix_default_language=True,
 )

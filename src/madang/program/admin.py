@@ -28,6 +28,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from i18nfield.fields import I18nCharField, I18nTextField
 
+from madang.accounts.edition_admin import EditionScopedAdmin, EditionScopedInline
 from madang.common.errors import DomainError
 from madang.program import services
 from madang.program.conflicts import Conflict, conflicts_by_session, find_conflicts
@@ -46,10 +47,6 @@ from madang.program.models import (
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-admin.site.site_header = _("Madang back office")
-admin.site.site_title = _("Madang back office")
-admin.site.index_title = _("Organise the week")
 
 ADMIN_CSS = "program/manage/admin.css"
 
@@ -218,7 +215,14 @@ class _ConflictLine:
 
 
 @admin.register(Event)
-class EventAdmin(BilingualAdmin):
+class EventAdmin(EditionScopedAdmin, BilingualAdmin):
+    # Program editors see their edition; organisers change and publish it. New editions are
+    # created by staff with the model permission.
+    edition_path = ""
+    view_permission = "program.edit_program"
+    change_permission = "program.publish_event"
+    edition_roles_may_add = False
+    edition_roles_may_delete = False
     list_display = (
         "__str__",
         "slug",
@@ -265,6 +269,8 @@ class EventAdmin(BilingualAdmin):
         )
 
     def _event_for_page(self, request: HttpRequest, object_id: str) -> Event:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         event: Event | None = self.get_object(request, object_id)
         if event is None:
             raise Http404(gettext("No such edition."))
@@ -372,21 +378,23 @@ def _report_warnings(
 
 
 @admin.register(City)
-class CityAdmin(BilingualAdmin):
+class CityAdmin(EditionScopedAdmin, BilingualAdmin):
+    edition_path = None  # shared by every edition
     list_display = ("__str__", "country")
     list_filter = ("country",)
     search_fields = ("name",)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(BilingualAdmin):
+class OrganisationAdmin(EditionScopedAdmin, BilingualAdmin):
+    edition_path = None  # shared by every edition
     list_display = ("__str__", "country", "website")
     list_filter = ("country",)
     search_fields = ("name", "website")
 
 
 @admin.register(Venue)
-class VenueAdmin(BilingualAdmin):
+class VenueAdmin(EditionScopedAdmin, BilingualAdmin):
     list_display = ("__str__", "event", "city")
     list_filter = ("event",)
     list_select_related = ("event", "city")
@@ -395,7 +403,7 @@ class VenueAdmin(BilingualAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(BilingualAdmin):
+class RoomAdmin(EditionScopedAdmin, BilingualAdmin):
     list_display = ("__str__", "event", "venue", "kind", "capacity", "position", "has_stream")
     list_filter = ("event", "kind")
     list_select_related = ("event", "venue")
@@ -409,7 +417,7 @@ class RoomAdmin(BilingualAdmin):
 
 
 @admin.register(Track)
-class TrackAdmin(BilingualAdmin):
+class TrackAdmin(EditionScopedAdmin, BilingualAdmin):
     list_display = ("__str__", "slug", "event", "color")
     list_filter = ("event",)
     list_select_related = ("event",)
@@ -417,7 +425,8 @@ class TrackAdmin(BilingualAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(BilingualAdmin):
+class PersonAdmin(EditionScopedAdmin, BilingualAdmin):
+    edition_path = None  # shared by every edition
     list_display = ("__str__", "slug", "organisation", "country", "email")
     list_filter = ("country",)
     list_select_related = ("organisation",)
@@ -426,7 +435,7 @@ class PersonAdmin(BilingualAdmin):
     readonly_fields = ("guid",)
 
 
-class SessionRoleInline(admin.TabularInline):  # type: ignore[type-arg]
+class SessionRoleInline(EditionScopedInline, admin.TabularInline):  # type: ignore[type-arg]
     model = SessionRole
     fields = ("person", "role", "position")
     autocomplete_fields = ("person",)
@@ -438,7 +447,7 @@ def _label_with_edition(obj: Room | Track) -> str:
 
 
 @admin.register(Session)
-class SessionAdmin(BilingualAdmin):
+class SessionAdmin(EditionScopedAdmin, BilingualAdmin):
     form = SessionAdminForm
     inlines = (SessionRoleInline,)
     list_display = ("__str__", "event", "local_time", "room", "track", "kind", "status")
@@ -505,8 +514,8 @@ class SessionAdmin(BilingualAdmin):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name in ("room", "track") and formfield is not None:
             # Rooms and tracks of different editions often share names; say which is which.
-            formfield.queryset = db_field.related_model.objects.select_related("event")
-            formfield.label_from_instance = _label_with_edition  # type: ignore[method-assign]
+            formfield.queryset = formfield.queryset.select_related("event")
+            formfield.label_from_instance = _label_with_edition
         return formfield
 
     @admin.action(description=_("Check conflicts and publish"), permissions=["change"])

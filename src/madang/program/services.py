@@ -122,10 +122,10 @@ def publish_sessions(*, sessions: Iterable[Session], actor: Actor) -> PublishRes
     Side effects: sets ``Session.status`` to published in one transaction; bumps the program
     version of each edition touched and writes an audit entry for each.
 
-    Raises ``PermissionDenied`` if ``actor`` may not change sessions and ``Conflict`` (with the
-    number of errors) if there are error-level conflicts.
+    Raises ``PermissionDenied`` unless ``actor`` may change sessions or is an organiser of
+    every edition touched, and ``Conflict`` (with the number of errors) if there are error-level
+    conflicts.
     """
-    _require(actor, "program.change_session", gettext("You may not publish sessions."))
     requested = {session.pk for session in sessions}
     if not requested:
         return PublishResult(event_ids=(), sessions_published=0, warnings=())
@@ -136,6 +136,13 @@ def publish_sessions(*, sessions: Iterable[Session], actor: Actor) -> PublishRes
             by_event[session.event_id].add(session.pk)
         conflicts: list[Conflict] = []
         for event in Event.objects.filter(pk__in=by_event).order_by("pk"):
+            # Staff with the model permission, or an organiser of each edition touched.
+            _require(
+                actor,
+                "program.change_session",
+                gettext("You may not publish sessions of %(event)s.") % {"event": event},
+                event=event,
+            )
             conflicts += find_conflicts(
                 event, would_publish=_published_ids(event) | by_event[event.pk]
             )

@@ -7,24 +7,141 @@ exactly as the public form does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from i18nfield.fields import I18nCharField, I18nTextField
 
 from madang.accounts import audit
+from madang.accounts.edition_admin import EditionScopedAdmin, EditionScopedInline
 from madang.common.errors import DomainError
 from madang.program.admin import BilingualAdmin
+from madang.program.forms import LabelledI18nTextarea, LabelledI18nTextInput
 from madang.program.models import Event
 from madang.registration import exports, services
 from madang.registration.enums import CancelReason
-from madang.registration.models import Category, Registration
+from madang.registration.invitation_admin import managed_events  # also registers its admin
+from madang.registration.models import (
+    Answer,
+    Category,
+    ConsentRecord,
+    Question,
+    Registration,
+)
+
+MANAGE_REGISTRATIONS = "registration.manage_registrations"
+
+
+class OptionsField(forms.CharField):
+    """A choice question's options as lines of "value | 한국어 | English"."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(
+                f"{option.get('value', '')} | {option.get('ko', '')} | {option.get('en', '')}"
+                for option in value
+                if isinstance(option, dict)
+            )
+        return value
+
+    def to_python(self, value: Any) -> list[dict[str, str]]:  # type: ignore[override]
+        text = super().to_python(value)
+        options = []
+        for number, line in enumerate(str(text).splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) != 3:
+                raise forms.ValidationError(
+                    gettext("Line %(line)d: write value | 한국어 | English.") % {"line": number}
+                )
+            options.append({"value": parts[0], "ko": parts[1], "en": parts[2]})
+        return options
+
+
+class QuestionForm(forms.ModelForm):  # type: ignore[type-arg]
+    options = OptionsField(
+        label=_("options"),
+        required=False,
+        help_text=_(
+            "For choice questions: one option per line, as value | 한국어 | English. "
+            "Keep the values once people have answered."
+        ),
+    )
+
+    class Meta:
+        model = Question
+        fields = (
+            "position",
+            "slug",
+            "kind",
+            "required",
+            "label",
+            "help_text",
+            "options",
+            "purpose",
+            "consent_text",
+            "text_version",
+        )
+
+
+class QuestionInline(EditionScopedInline, admin.StackedInline):  # type: ignore[type-arg]
+    model = Question
+    form = QuestionForm
+    extra = 0
+    formfield_overrides = {
+        I18nCharField: {"widget": LabelledI18nTextInput},
+        I18nTextField: {"widget": LabelledI18nTextarea},
+    }
+    fieldsets = (
+        (None, {"fields": ("position", "slug", "kind", "required", "label", "help_text")}),
+        (_("Choices"), {"fields": ("options",)}),
+        (_("Consent box"), {"fields": ("purpose", "consent_text", "text_version")}),
+    )
+
+
+class AnswerInline(EditionScopedInline, admin.TabularInline):  # type: ignore[type-arg]
+    model = Answer
+    fields = ("question", "answer")
+    readonly_fields = ("question", "answer")
+    extra = 0
+    can_delete = False
+
+    @admin.display(description=_("answer"))
+    def answer(self, answer: Answer) -> str:
+        return answer.display()
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ConsentRecordInline(EditionScopedInline, admin.TabularInline):  # type: ignore[type-arg]
+    model = ConsentRecord
+    fields = ("purpose", "given", "text_version", "language", "recorded_at", "withdrawn_at", "text")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Category)
-class CategoryAdmin(BilingualAdmin):
+class CategoryAdmin(EditionScopedAdmin, BilingualAdmin):
+    view_permission = MANAGE_REGISTRATIONS
     list_display = (
         "__str__",
         "event",
@@ -38,6 +155,7 @@ class CategoryAdmin(BilingualAdmin):
     list_filter = ("event", "kind", "participation", "needs_approval")
     search_fields = ("slug", "name")
     actions = ("offer_free_places",)
+    inlines = (QuestionInline,)
 
     @admin.action(description=_("Offer free places to the waiting list"), permissions=["change"])
     def offer_free_places(self, request: HttpRequest, queryset: QuerySet[Category]) -> None:
@@ -60,7 +178,8 @@ class CategoryAdmin(BilingualAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegistrationAdmin(EditionScopedAdmin):
+    view_permission = MANAGE_REGISTRATIONS
     list_display = (
         "reference",
         "name",
@@ -101,6 +220,14 @@ class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
     ordering = ("-created_at", "-id")
     actions = ("approve", "reject", "cancel", "export_csv", "export_xlsx")
+    inlines = (AnswerInline, ConsentRecordInline)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Links to add people to each edition the organiser manages (invitation_admin.py).
+        context = {**(extra_context or {}), "organiser_events": list(managed_events(request.user))}
+        return super().changelist_view(request, extra_context=context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Registrations are made through the service, which keeps capacity and the waiting list.
@@ -208,3 +335,7 @@ class RegistrationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self, request: HttpRequest, queryset: QuerySet[Registration]
     ) -> HttpResponse | None:
         return self._export(request, queryset, "xlsx")
+
+
+# Session places have their own module; importing it registers their admin.
+from madang.registration import session_place_admin  # noqa: E402, F401

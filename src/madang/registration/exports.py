@@ -13,12 +13,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from madang.registration.models import Registration
+from madang.registration.models import Answer, Question, Registration
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,7 +48,9 @@ def registrations_table(
     """The header and rows of an export of ``queryset``, in waiting-list order.
 
     Category names and status labels are in the active language; times are ISO 8601 in each
-    registration's edition zone. The rows are produced lazily with a bounded number of queries.
+    registration's edition zone. Each question of the categories exported adds a column (answers
+    in words, consents as yes or no with the text's version); a registration in another category
+    leaves it empty. The rows are produced lazily with a bounded number of queries.
     """
     header = [
         gettext("Reference"),
@@ -60,7 +62,20 @@ def registrations_table(
         gettext("Registered at"),
         gettext("Offer expires"),
     ]
+    questions = list(
+        Question.objects.filter(category_id__in=queryset.values("category_id"))
+        .select_related("category")
+        .order_by("category__position", "category_id", "position", "id")
+    )
+    several = len({question.category_id for question in questions}) > 1
+    for question in questions:
+        label = str(question.purpose) if question.is_consent else str(question.label)
+        header.append(f"{label} ({question.category.slug})" if several else label)
     registrations = queryset.select_related("event", "category").order_by("created_at", "id")
+    if questions:
+        registrations = registrations.prefetch_related(
+            Prefetch("answers", queryset=Answer.objects.select_related("question")), "consents"
+        )
 
     def rows() -> Iterator[list[str]]:
         for registration in registrations.iterator(chunk_size=_CHUNK_SIZE):
@@ -74,9 +89,33 @@ def registrations_table(
                 str(registration.get_status_display()),
                 _iso(registration.created_at, zone),
                 _iso(registration.offer_expires_at, zone),
+                *_answer_cells(registration, questions),
             ]
 
     return header, rows()
+
+
+def _answer_cells(registration: Registration, questions: list[Question]) -> list[str]:
+    if not questions:
+        return []
+    answers = {answer.question_id: answer for answer in registration.answers.all()}
+    consents = {record.question_id: record for record in registration.consents.all()}
+    cells = []
+    for question in questions:
+        if question.is_consent:
+            record = consents.get(question.pk)
+            if record is None:
+                cells.append("")
+            elif record.is_in_force:
+                cells.append(gettext("yes (%(version)s)") % {"version": record.text_version})
+            elif record.given:
+                cells.append(gettext("withdrawn (%(version)s)") % {"version": record.text_version})
+            else:
+                cells.append(gettext("no (%(version)s)") % {"version": record.text_version})
+        else:
+            answer = answers.get(question.pk)
+            cells.append(answer.display() if answer is not None else "")
+    return cells
 
 
 def render_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

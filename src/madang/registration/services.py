@@ -9,16 +9,23 @@ freed places go to the waiting list, oldest first, as offers that lapse after ``
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from madang.accounts import audit
+from madang.accounts.models import User
 from madang.common import errors
 from madang.common.locking import capacity_lock
+from madang.program.models import Event
+from madang.registration.answers import AnswerValue, CleanAnswer, clean_answers
 from madang.registration.enums import (
     INACTIVE,
     PLACE_HOLDING,
@@ -26,14 +33,20 @@ from madang.registration.enums import (
     RegistrationLanguage,
     RegistrationStatus,
 )
+from madang.registration.invitations import InvitationRow
 from madang.registration.models import (
     CLIENT_TOKEN_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
     NAME_MAX_LENGTH,
+    Answer,
     Category,
+    ConsentRecord,
+    Invitation,
+    Question,
     Registration,
     validate_person_name,
 )
+from madang.registration.models.questions import PURPOSE_MAX_LENGTH
 from madang.registration.signals import Change, announce_on_commit
 
 # How long a person offered a place from the waiting list has to accept it. A module constant
@@ -51,6 +64,8 @@ def register_attendee(
     email: str,
     language: str,
     client_token: str,
+    answers: Mapping[int, AnswerValue] | None = None,
+    consent_language: str | None = None,
     now: datetime | None = None,
 ) -> Registration:
     """Register someone in ``category``, or return the earlier result of the same submission.
@@ -59,12 +74,19 @@ def register_attendee(
     it, unchanged, even when submitted twice at once. Otherwise the registration is confirmed
     (pending approval if the category needs it) while places remain, and waitlisted when full.
 
-    Side effects: creates a ``Registration``; first offers any free places to people already on
-    the waiting list, so a newcomer never overtakes them.
+    ``answers`` maps the primary key of each of the category's questions to what was submitted
+    (text, the chosen option values, or a tick for a consent box); they are checked by
+    ``answers.clean_answers``. ``consent_language`` is the language the consent texts were
+    shown in (the registration's language when not given).
 
-    Raises ``InvalidInput`` for a bad name, email, language or token, ``Conflict`` when the
-    category is closed or the email address already has an active registration in the edition,
-    and ``Busy`` when the category is locked for too long.
+    Side effects, in one transaction: creates a ``Registration``, an ``Answer`` per answered
+    question and a ``ConsentRecord`` per consent box (ticked or not, with the purpose, text and
+    version shown); first offers any free places to people already on the waiting list, so a
+    newcomer never overtakes them.
+
+    Raises ``InvalidInput`` for a bad name, email, language, token or answer, ``Conflict`` when
+    the category is closed or the email address already has an active registration in the
+    edition, and ``Busy`` when the category is locked for too long.
     """
     now = now or timezone.now()
     _check_client_token(client_token)
@@ -73,26 +95,153 @@ def register_attendee(
         return earlier
     clean_name = _clean_name(name)
     clean_email = _clean_email(email)
-    if language not in RegistrationLanguage.values:
-        raise errors.InvalidInput(gettext("Choose Korean or English."))
+    _check_language(language)
+    cleaned = _clean_answers(category, answers)
     if not category.is_open_at(now):
         raise errors.Conflict(gettext("Registration for this category is not open."))
+    return _register(
+        category=category,
+        name=clean_name,
+        email=clean_email,
+        language=language,
+        client_token=client_token,
+        answers=cleaned,
+        consent_language=consent_language or language,
+        now=now,
+        check_opening=True,
+    )
+
+
+def add_registration(
+    *,
+    category: Category,
+    name: str,
+    email: str,
+    language: str,
+    actor: object,
+    over_capacity: bool = False,
+    now: datetime | None = None,
+) -> Registration:
+    """Register someone on an organiser's behalf, whether or not the category is open.
+
+    The registration is confirmed without approval while places remain and waitlisted when the
+    category is full, unless ``over_capacity`` is set: then it is confirmed beyond the capacity
+    (an organiser's deliberate choice, e.g. for a guest of honour). Questions are not asked:
+    nobody can give consent on another person's behalf.
+
+    Side effects: creates a ``Registration`` (offering free places to the waiting list first,
+    as ``register_attendee`` does) and records a ``registration.add`` audit entry in the same
+    transaction.
+
+    Raises ``InvalidInput`` for a bad name, email or language, ``Conflict`` when the address
+    already has an active registration in the edition, and ``Busy``.
+    """
+    now = now or timezone.now()
+    clean_name = _clean_name(name)
+    clean_email = _clean_email(email)
+    _check_language(language)
+    return _register(
+        category=category,
+        name=clean_name,
+        email=clean_email,
+        language=language,
+        client_token=new_client_token(),
+        answers=[],
+        consent_language=language,
+        now=now,
+        approval=False,
+        over_capacity=over_capacity,
+        audit_actor=actor,
+    )
+
+
+def register_invited(
+    *,
+    invitation: Invitation,
+    name: str,
+    language: str,
+    client_token: str,
+    answers: Mapping[int, AnswerValue] | None = None,
+    consent_language: str | None = None,
+    now: datetime | None = None,
+) -> Registration:
+    """Register the person an invitation was made for, in its category, with its address.
+
+    The invitation works once and whether or not the category is open to the public; the
+    registration is confirmed without approval while places remain and waitlisted when the
+    category is full (places are places, invited or not). Using an invitation again returns
+    the registration it made.
+
+    Side effects, in one transaction: as ``register_attendee``, and marks the invitation used
+    and linked to the registration.
+
+    Raises ``InvalidInput`` for a bad name, language, token or answer, ``Conflict`` when the
+    address already has an active registration in the edition, and ``Busy``.
+    """
+    now = now or timezone.now()
+    _check_client_token(client_token)
+    if invitation.registration_id is not None:
+        return Registration.objects.select_related("category").get(pk=invitation.registration_id)
+    clean_name = _clean_name(name)
+    _check_language(language)
+    cleaned = _clean_answers(invitation.category, answers)
+    return _register(
+        category=invitation.category,
+        name=clean_name,
+        email=invitation.email,
+        language=language,
+        client_token=client_token,
+        answers=cleaned,
+        consent_language=consent_language or language,
+        now=now,
+        approval=False,
+        invitation_id=invitation.pk,
+    )
+
+
+def _register(
+    *,
+    category: Category,
+    name: str,
+    email: str,
+    language: str,
+    client_token: str,
+    answers: list[CleanAnswer],
+    consent_language: str,
+    now: datetime,
+    check_opening: bool = False,
+    approval: bool = True,
+    over_capacity: bool = False,
+    invitation_id: int | None = None,
+    audit_actor: object = None,
+) -> Registration:
+    """Create a registration under the category's lock; arguments are already checked."""
     try:
-        with capacity_lock(Category, pk=category.pk) as locked:
-            # Re-checked under the lock: a twin submission may have committed while we waited.
-            earlier = _by_token(locked.event_id, client_token)
+        if invitation_id is None and _email_is_taken(category.event_id, email):
+            # Perhaps by a twin of this very submission, committed a moment ago.
+            earlier = _by_token(category.event_id, client_token)
             if earlier is not None:
                 return earlier
-            if not locked.is_open_at(now):
+            raise errors.Conflict(_email_taken_message())
+        with capacity_lock(Category, pk=category.pk) as locked:
+            # Little happens under the lock, which every registration in the category waits
+            # for. A twin submission (same token) or the same address committed while we waited
+            # is not looked for again: the unique constraints refuse the insert, and the
+            # IntegrityError branch below returns the first registration or says why.
+            invitation = None
+            if invitation_id is not None:
+                invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+                if invitation.registration_id is not None:
+                    return Registration.objects.select_related("category").get(
+                        pk=invitation.registration_id
+                    )
+            if check_opening and not locked.is_open_at(now):
                 raise errors.Conflict(gettext("Registration for this category is not open."))
-            if _email_is_taken(locked.event_id, clean_email):
-                raise errors.Conflict(_email_taken_message())
-            _offer_free_places(locked, now=now)
-            free = _free_places(locked)
-            if free is None or free > 0:
+            free = _free_places_after_offers(locked, now=now)
+            if over_capacity or free is None or free > 0:
                 status = (
                     RegistrationStatus.PENDING_APPROVAL
-                    if locked.needs_approval
+                    if approval and locked.needs_approval
                     else RegistrationStatus.CONFIRMED
                 )
             else:
@@ -100,12 +249,24 @@ def register_attendee(
             created = Registration.objects.create(
                 event_id=locked.event_id,
                 category=locked,
-                name=clean_name,
-                email=clean_email,
+                name=name,
+                email=email,
                 language=language,
                 status=status,
                 client_token=client_token,
             )
+            _save_answers(created, answers, consent_language=consent_language, now=now)
+            if invitation is not None:
+                invitation.used_at = now
+                invitation.registration = created
+                invitation.save(update_fields=["used_at", "registration"])
+            if audit_actor is not None:
+                audit.record(
+                    actor=audit_actor,
+                    action="registration.add",
+                    obj=created,
+                    details={"over_capacity": over_capacity, "status": status},
+                )
             announce_on_commit(created.pk, Change(status))
             return created
     except IntegrityError as exc:
@@ -114,9 +275,135 @@ def register_attendee(
         earlier = _by_token(category.event_id, client_token)
         if earlier is not None:
             return earlier
-        if _email_is_taken(category.event_id, clean_email):
+        if _email_is_taken(category.event_id, email):
             raise errors.Conflict(_email_taken_message()) from exc
         raise errors.Busy(gettext("Please try again in a moment.")) from exc
+
+
+def _clean_answers(
+    category: Category, answers: Mapping[int, AnswerValue] | None
+) -> list[CleanAnswer]:
+    questions = list(Question.objects.filter(category=category).order_by("position", "id"))
+    if not questions and not answers:
+        return []
+    return clean_answers(questions, answers or {})
+
+
+def _save_answers(
+    registration: Registration,
+    answers: list[CleanAnswer],
+    *,
+    consent_language: str,
+    now: datetime,
+) -> None:
+    """Store checked answers; every consent box shown gets a record, ticked or not."""
+    shown = consent_language if consent_language in RegistrationLanguage.values else "ko"
+    rows = []
+    consents = []
+    for answer in answers:
+        question = answer.question
+        if question.is_consent:
+            consents.append(
+                ConsentRecord(
+                    registration=registration,
+                    question=question,
+                    purpose=question.localized("purpose", shown)[:PURPOSE_MAX_LENGTH],
+                    text=question.localized("consent_text", shown),
+                    language=shown,
+                    text_version=question.text_version,
+                    given=answer.given,
+                    recorded_at=now,
+                )
+            )
+        elif not answer.is_empty:
+            rows.append(
+                Answer(
+                    registration=registration,
+                    question=question,
+                    text=answer.text,
+                    choices=list(answer.choices),
+                    country=answer.country,
+                )
+            )
+    if rows:
+        Answer.objects.bulk_create(rows)
+    if consents:
+        ConsentRecord.objects.bulk_create(consents)
+
+
+def withdraw_consent(*, record: ConsentRecord, now: datetime | None = None) -> ConsentRecord:
+    """Record that a person withdrew a consent they gave; withdrawing twice changes nothing.
+
+    Side effects: sets ``withdrawn_at``. The registration itself stays as it is.
+    """
+    now = now or timezone.now()
+    ConsentRecord.objects.filter(pk=record.pk, given=True, withdrawn_at__isnull=True).update(
+        withdrawn_at=now
+    )
+    return ConsentRecord.objects.get(pk=record.pk)
+
+
+def import_invitations(
+    *, event: Event, rows: Sequence[InvitationRow], actor: object
+) -> list[Invitation]:
+    """Create one invitation per row for ``event``, all or none.
+
+    Rows come checked from ``invitations.read_invitations``; addresses are checked once more
+    here, inside the transaction, against registrations and unused invitations made since.
+
+    Side effects, in one transaction: creates the invitations and records one
+    ``registration.invite`` audit entry with the count.
+
+    Raises ``Conflict`` naming the first line whose address was registered or invited in the
+    meantime (nothing is created then).
+    """
+    categories = {category.slug: category for category in Category.objects.filter(event=event)}
+    with transaction.atomic():
+        created = []
+        for row in rows:
+            category = categories.get(row.category_slug)
+            if category is None:
+                raise errors.Conflict(
+                    gettext("Line %(line)d: there is no category %(slug)s in this edition.")
+                    % {"line": row.line, "slug": row.category_slug}
+                )
+            if _email_is_taken(event.pk, row.email) or _email_is_invited(event.pk, row.email):
+                raise errors.Conflict(
+                    gettext("Line %(line)d: this address was registered or invited meanwhile.")
+                    % {"line": row.line}
+                )
+            created.append(
+                Invitation.objects.create(
+                    event=event,
+                    category=category,
+                    name=row.name,
+                    email=row.email,
+                    language=row.language,
+                    organisation=row.organisation,
+                    city=row.city,
+                    country=row.country,
+                    created_by=actor if isinstance(actor, User) and actor.pk is not None else None,
+                )
+            )
+        audit.record(
+            actor=actor,
+            action="registration.invite",
+            event=event,
+            details={"count": len(created)},
+        )
+    return created
+
+
+def _email_is_invited(event_id: int, email: str) -> bool:
+    """Whether an invitation of the edition to this address is still waiting to be used."""
+    return Invitation.objects.filter(
+        event_id=event_id, email__iexact=email, used_at__isnull=True
+    ).exists()
+
+
+def new_client_token() -> str:
+    """A token for one submission, so that sending it twice registers once."""
+    return secrets.token_urlsafe(24)
 
 
 def cancel_registration(
@@ -281,6 +568,24 @@ def _offer_free_places(category: Category, *, now: datetime) -> list[Registratio
     return waiting
 
 
+def _free_places_after_offers(category: Category, *, now: datetime) -> int | None:
+    """Offer free places to the waiting list, then say how many remain (None: no limit).
+
+    One query counts both the places held and the people waiting; offers are made only when
+    someone waits and a place is free. Call only under the category's lock.
+    """
+    counts = Registration.objects.filter(category=category).aggregate(
+        taken=Count("id", filter=Q(status__in=PLACE_HOLDING)),
+        waiting=Count("id", filter=Q(status=RegistrationStatus.WAITLISTED)),
+    )
+    free = None if category.capacity is None else category.capacity - counts["taken"]
+    if counts["waiting"] and (free is None or free > 0):
+        offered = _offer_free_places(category, now=now)
+        if free is not None:
+            free -= len(offered)
+    return free
+
+
 def _free_places(category: Category) -> int | None:
     """Places not held by anyone, or None when the category has no limit."""
     if category.capacity is None:
@@ -290,11 +595,9 @@ def _free_places(category: Category) -> int | None:
 
 
 def _by_token(event_id: int, client_token: str) -> Registration | None:
-    return (
-        Registration.objects.select_related("category")
-        .filter(event_id=event_id, client_token=client_token)
-        .first()
-    )
+    # At most one row (a unique constraint), so no ordering is needed to pick it.
+    rows = list(Registration.objects.filter(event_id=event_id, client_token=client_token)[:1])
+    return rows[0] if rows else None
 
 
 def _email_is_taken(event_id: int, email: str) -> bool:
@@ -311,6 +614,11 @@ def _email_taken_message() -> str:
         "This email address already has a registration for this edition. "
         "Use the reference we gave you, or contact the organisers."
     )
+
+
+def _check_language(language: str) -> None:
+    if language not in RegistrationLanguage.values:
+        raise errors.InvalidInput(gettext("Choose Korean or English."))
 
 
 def _check_client_token(client_token: str) -> None:

@@ -292,3 +292,5 @@ class AgendaFeed(models.Model):
 
 # Further models live in modules of this package and are imported here, after the models above
 # that they refer to, so that Django and ``from madang.registration.models import X`` find them.
+from madang.registration.models.questions import *  # noqa: E402, F403
+from madang.registration.models.session_places import SessionPlace as SessionPlace  # noqa: E402

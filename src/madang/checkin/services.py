@@ -1,0 +1,227 @@
+"""Writes of check-in: recording scans, and keeping badges in step with registrations.
+
+``record_scan`` is idempotent by the nonce the scanning device generates: the same nonce always
+returns the scan first stored under it, counted once, even when two copies arrive at the same
+moment (the unique constraint on ``Scan.nonce`` keeps one; the other reads it back). Scans of
+one badge are serialised by a row lock on the badge, so two entrances scanning the same badge
+at once cannot both let it in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from madang.checkin import badges
+from madang.checkin.models import Badge, Direction, Entrance, Scan, ScanResult
+from madang.common import errors
+from madang.common.locking import LOCK_TIMEOUT, is_lock_timeout
+from madang.program.models import Event
+from madang.registration.enums import Participation, RegistrationStatus
+from madang.registration.models import Registration
+from madang.registration.signals import Change
+
+# A device clock may be off; a scan claiming to come from further ahead than this is refused.
+MAX_CLOCK_AHEAD_SECONDS = 24 * 3600
+
+
+def parse_nonce(value: object) -> uuid.UUID:
+    """The scan's nonce as a UUID; raises ``InvalidInput`` for anything else."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise errors.InvalidInput(gettext("This scan has no valid scan number.")) from exc
+
+
+def record_scan(
+    *,
+    entrance: Entrance,
+    code: str,
+    nonce: uuid.UUID | str,
+    scanned_at: datetime | None,
+    staff: Any,
+    now: datetime | None = None,
+) -> Scan:
+    """Record one scan of ``code`` at ``entrance`` and return it with its result.
+
+    Results: ``forged`` when the code is not one we signed (no database lookup), ``unknown``
+    when no badge has that secret, ``wrong_edition``, ``revoked``; for a valid badge at an "in"
+    entrance ``accepted``, or ``repeat`` while the badge is already inside that hall (``previous``
+    is the scan that let it in); at an "out" entrance ``accepted`` while it is inside, otherwise
+    ``not_inside``.
+
+    The same ``nonce`` returns the scan first stored under it, unchanged.
+
+    Side effects: creates one ``Scan`` (refused scans too); locks the badge row meanwhile.
+
+    Raises ``InvalidInput`` for a bad nonce or time or a nonce already used at another
+    entrance, ``Busy`` when the badge stays locked for too long.
+    """
+    now = now or timezone.now()
+    nonce_value = parse_nonce(nonce)
+    moment = _check_time(scanned_at, now=now)
+    secret = badges.secret_from_code(code) if isinstance(code, str) else None
+    try:
+        with transaction.atomic():
+            badge: Badge | None = None
+            previous: Scan | None = None
+            if secret is None:
+                result = ScanResult.FORGED
+            else:
+                _set_lock_timeout()
+                # Only the badge row is locked; its registration and category come along to
+                # describe the result without another query.
+                badge = (
+                    Badge.objects.select_related("registration__category")
+                    .select_for_update(of=("self",))
+                    .filter(secret=secret)
+                    .first()
+                )
+                result, previous = _judge(badge, entrance)
+            return Scan.objects.create(
+                nonce=nonce_value,
+                entrance=entrance,
+                badge=badge,
+                staff=staff if getattr(staff, "pk", None) is not None else None,
+                direction=entrance.direction,
+                hall_id=entrance.room_id,
+                result=result,
+                previous=previous,
+                scanned_at=moment,
+            )
+    except IntegrityError:
+        # The nonce is taken: this scan was stored before (a resend, or a concurrent copy).
+        # Resends are rare, so they are found by the unique constraint rather than by a
+        # lookup before every scan; the first stored result is returned unchanged.
+        earlier = _by_nonce(nonce_value)
+        if earlier is None:
+            raise
+        return _same_scan(earlier, entrance)
+    except OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise errors.Busy(
+                gettext("We are busy right now. Please try again in a moment.")
+            ) from exc
+        raise
+
+
+def _judge(badge: Badge | None, entrance: Entrance) -> tuple[ScanResult, Scan | None]:
+    """The result of scanning ``badge`` (locked) at ``entrance``, and the scan it refers to."""
+    if badge is None:
+        return ScanResult.UNKNOWN, None
+    if badge.event_id != entrance.event_id:
+        return ScanResult.WRONG_EDITION, None
+    if badge.revoked_at is not None:
+        return ScanResult.REVOKED, None
+    last = _last_accepted(badge.pk, entrance.room_id)
+    inside = last is not None and last.direction == Direction.IN
+    if entrance.direction == Direction.IN:
+        return (ScanResult.REPEAT, last) if inside else (ScanResult.ACCEPTED, None)
+    return (ScanResult.ACCEPTED, last) if inside else (ScanResult.NOT_INSIDE, last)
+
+
+# The badge's last accepted scan in a hall (or the venue, without one), read on every scan of a
+# valid badge: written out rather than built by the ORM, which costs several times the query
+# itself here. The ``checkin_scan_badge_result`` index answers it. The scan's entrance is not
+# joined: it is one of the edition's, which the caller has at hand.
+_LAST_ACCEPTED_SQL = (
+    "SELECT * FROM {scan} WHERE badge_id = %s AND result = %s AND {hall} ORDER BY id DESC LIMIT 1"
+)
+
+
+def _last_accepted(badge_id: int, hall_id: int | None) -> Scan | None:
+    table = connection.ops.quote_name(Scan._meta.db_table)
+    if hall_id is None:
+        sql = _LAST_ACCEPTED_SQL.format(scan=table, hall="hall_id IS NULL")
+        params: list[object] = [badge_id, ScanResult.ACCEPTED.value]
+    else:
+        sql = _LAST_ACCEPTED_SQL.format(scan=table, hall="hall_id = %s")
+        params = [badge_id, ScanResult.ACCEPTED.value, hall_id]
+    return next(iter(Scan.objects.raw(sql, params)), None)
+
+
+def _by_nonce(nonce: uuid.UUID) -> Scan | None:
+    return Scan.objects.filter(nonce=nonce).first()
+
+
+def _same_scan(earlier: Scan, entrance: Entrance) -> Scan:
+    if earlier.entrance_id != entrance.pk:
+        raise errors.InvalidInput(gettext("This scan number was already used for another scan."))
+    return earlier
+
+
+def _check_time(scanned_at: datetime | None, *, now: datetime) -> datetime:
+    if scanned_at is None:
+        return now
+    if timezone.is_naive(scanned_at):
+        raise errors.InvalidInput(gettext("The scan time has no time zone."))
+    if (scanned_at - now).total_seconds() > MAX_CLOCK_AHEAD_SECONDS:
+        raise errors.InvalidInput(gettext("The scan time is in the future: check the clock."))
+    return scanned_at
+
+
+def _set_lock_timeout() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # SET LOCAL ends with the transaction, so pooled connections keep no trace.
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def badge_for_registration(registration: Registration) -> Badge | None:
+    """The registration's active badge; issued now if it should have one and has none.
+
+    Registrations confirmed before badges existed, or while a receiver failed, get their badge
+    the first time it is shown. Side effects: may create a ``Badge``.
+    """
+    badge = badges.active_badge(registration)
+    if badge is None and badges.needs_badge(registration):
+        badge = badges.issue_badge(registration)
+    return badge
+
+
+def issue_missing_badges(*, event: Event) -> int:
+    """Issue a badge to every confirmed on-site registration of ``event`` that has none.
+
+    Side effects: creates ``Badge`` rows. Returns how many were issued.
+    """
+    missing = (
+        Registration.objects.select_related("category")
+        .filter(
+            event=event,
+            status=RegistrationStatus.CONFIRMED,
+            category__participation=Participation.ON_SITE,
+        )
+        .exclude(badges__revoked_at__isnull=True, badges__isnull=False)
+    )
+    issued = 0
+    for registration in missing:
+        if badges.active_badge(registration) is None:
+            badges.issue_badge(registration)
+            issued += 1
+    return issued
+
+
+ISSUING_CHANGES = frozenset({Change.CONFIRMED, Change.APPROVED})
+REVOKING_CHANGES = frozenset({Change.CANCELLED, Change.REJECTED, Change.OFFER_LAPSED})
+
+
+def on_registration_changed(
+    sender: object, *, registration: Registration, change: Change, **kwargs: object
+) -> None:
+    """Issue a badge when an on-site registration is confirmed; revoke it when it ends.
+
+    Connected to ``registration.signals.registration_changed`` in ``CheckinConfig.ready``.
+    Side effects: creates or revokes ``Badge`` rows.
+    """
+    if change in ISSUING_CHANGES:
+        if badges.needs_badge(registration):
+            badges.issue_badge(registration)
+    elif change in REVOKING_CHANGES:
+        badges.revoke_badges(registration)

@@ -1,0 +1,15 @@
+"""Group names: one place that says which group (and topic) every kind of live state uses.
+
+A *topic* is what a client subscribes to, and it is also the channel-layer group that events are
+sent to: ``<kind>.<key>[.<key>…]``, ASCII only (channel layers allow letters, digits, ``-``,
+``_`` and ``.``, under 100 characters). Publishers build names only through these functions.
+"""
+
+from __future__ import annotations
+
+ANNOUNCEMENTS = "announcements"
+
+
+def announcements(edition_slug: str) -> str:
+    """Announcements to everyone watching an edition: ``announcements.<edition slug>``."""
+    return f"{ANNOUNCEMENTS}.{edition_slug}"

@@ -1,0 +1,187 @@
+"""Session places in the back office: who booked or waits for each limited session.
+
+Places are made by registrants on their personal page, through the service that keeps the
+capacity; here organisers see the lists, filter them per session, cancel a place (which moves
+the waiting list up) and export the attendee names for the session's host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from madang.accounts import audit
+from madang.accounts.edition_admin import EditionScopedAdmin
+from madang.common.errors import DomainError
+from madang.program.models import Event
+from madang.registration import exports, session_places
+from madang.registration.models.session_places import SessionPlace, SessionPlaceStatus
+
+_CHUNK_SIZE = 500
+
+
+def _iso(moment: object, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).isoformat() if hasattr(moment, "astimezone") else ""
+
+
+def attendee_table(queryset: QuerySet[SessionPlace]) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and rows of the attendee list of ``queryset``: per session, booked first.
+
+    Only what a session host needs to welcome people: no email addresses.
+    """
+    header = [
+        gettext("Session"),
+        gettext("Starts"),
+        gettext("Name"),
+        gettext("Reference"),
+        gettext("Status"),
+        gettext("Booked at"),
+    ]
+    places = (
+        queryset.select_related("session", "session__event", "registration")
+        .exclude(status=SessionPlaceStatus.CANCELLED)
+        .order_by("session__starts_at", "session_id", "status", "created_at", "id")
+    )
+
+    def rows() -> Iterator[list[str]]:
+        for place in places.iterator(chunk_size=_CHUNK_SIZE):
+            zone = place.session.event.zone
+            yield [
+                str(place.session.title),
+                _iso(place.session.starts_at, zone),
+                place.registration.name,
+                place.registration.reference,
+                str(place.get_status_display()),
+                _iso(place.booked_at, zone),
+            ]
+
+    return header, rows()
+
+
+@admin.register(SessionPlace)
+class SessionPlaceAdmin(EditionScopedAdmin):
+    edition_path = "session__event"
+    view_permission = "registration.manage_registrations"
+    edition_roles_may_add = False
+    edition_roles_may_delete = False
+
+    list_display = (
+        "session",
+        "registration_name",
+        "registration_reference",
+        "status",
+        "booked_at",
+        "promoted_at",
+        "created_at",
+    )
+    list_filter = ("session__event", "status", "session")
+    search_fields = ("registration__name", "registration__reference", "session__slug")
+    list_select_related = ("session", "registration")
+    ordering = ("session__starts_at", "session_id", "created_at", "id")
+    readonly_fields = (
+        "session",
+        "registration",
+        "status",
+        "client_token",
+        "booked_at",
+        "promoted_at",
+        "cancelled_at",
+        "created_at",
+        "updated_at",
+    )
+    fields = readonly_fields
+    actions = ("cancel_places", "export_attendees_csv")
+
+    @admin.display(description=_("name"), ordering="registration__name")
+    def registration_name(self, place: SessionPlace) -> str:
+        return place.registration.name
+
+    @admin.display(description=_("reference"), ordering="registration__reference")
+    def registration_reference(self, place: SessionPlace) -> str:
+        return place.registration.reference
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Places are booked through the service, which keeps the capacity and the waiting list.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Cancel instead: a cancelled place moves the waiting list up and stays in the history.
+        return False
+
+    def _editions_allowed(self, request: HttpRequest, queryset: QuerySet[SessionPlace]) -> bool:
+        events = Event.objects.filter(pk__in=queryset.values("session__event_id"))
+        return all(
+            request.user.has_perm("registration.manage_registrations", event) for event in events
+        )
+
+    @admin.action(description=_("Cancel the places (the waiting list moves up)"))
+    def cancel_places(self, request: HttpRequest, queryset: QuerySet[SessionPlace]) -> None:
+        if not self._editions_allowed(request, queryset):
+            self.message_user(
+                request,
+                gettext("You may only change places of editions you manage."),
+                messages.ERROR,
+            )
+            return
+        done = 0
+        places = queryset.select_related("session__event", "registration").order_by("session_id")
+        for place in places:
+            if not place.is_active:
+                continue
+            try:
+                session_places.cancel_session_place(
+                    registration=place.registration, session=place.session
+                )
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{place.registration.reference}: {exc.message}", messages.ERROR
+                )
+            else:
+                done += 1
+                audit.record(
+                    actor=request.user,
+                    action="session_place.cancel",
+                    obj=place,
+                    event=place.session.event,
+                )
+        self.message_user(
+            request,
+            ngettext("%(count)d place was cancelled.", "%(count)d places were cancelled.", done)
+            % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+    @admin.action(description=_("Export attendee names for the session host (CSV)"))
+    def export_attendees_csv(
+        self, request: HttpRequest, queryset: QuerySet[SessionPlace]
+    ) -> HttpResponse | None:
+        if not self._editions_allowed(request, queryset):
+            self.message_user(
+                request,
+                gettext("You may only export places of editions you manage."),
+                messages.ERROR,
+            )
+            return None
+        header, rows = attendee_table(queryset)
+        table = list(rows)
+        sessions = list(queryset.values_list("session__slug", flat=True).distinct()[:2])
+        events = list(Event.objects.filter(pk__in=queryset.values("session__event_id"))[:2])
+        audit.record(
+            actor=request.user,
+            action="session_place.export",
+            event=events[0] if len(events) == 1 else None,
+            details={"count": len(table), "format": "csv"},
+        )
+        stem = f"{slugify(sessions[0])}-attendees" if len(sessions) == 1 else "session-attendees"
+        response = HttpResponse(
+            exports.render_csv(header, table), content_type=exports.CSV_CONTENT_TYPE
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return response
