@@ -32,6 +32,21 @@ def empty_caches() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def eager_tasks() -> Iterator[None]:
+    """Background tasks run in the test's own process, even when MADANG_REDIS_URL is set.
+
+    Without this, a test on Redis would queue its emails for a worker that is not running;
+    tests/notifications/test_worker.py turns it off to test a real worker.
+    """
+    from madang.config.celery import app as celery_app
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture(autouse=True)
 def exports_never_stale(settings: Any) -> None:
     """Tests see every edit at once; test_schedule_export.py tests the allowed staleness."""
     settings.EXPORT_MAX_STALE_SECONDS = 0
