@@ -20,7 +20,7 @@ from madang.registration.models import Registration
 from tests.factories import EventFactory
 from tests.factories.registration import CategoryFactory
 from tests.notifications.conftest import SITE_URL
-from tests.notifications.helpers import (
+from tests.notifications.sent_mail import (
     attachment,
     attachment_names,
     calendar_event,

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from madang.program.models import Event
 from madang.registration.enums import PLACE_HOLDING, RegistrationStatus
-from madang.registration.models import Category, Registration
+from madang.registration.models import Category, Question, Registration
 
 
 def open_categories(event: Event, *, now: datetime, counted: bool = True) -> QuerySet[Category]:
@@ -54,3 +54,10 @@ def waitlist_position(registration: Registration) -> int | None:
         .count()
     )
     return ahead + 1
+
+
+def category_questions(category: Category | None) -> list[Question]:
+    """The questions of ``category`` in the order they are asked (none without a category)."""
+    if category is None:
+        return []
+    return list(Question.objects.filter(category=category).order_by("position", "id"))

@@ -25,6 +25,7 @@ from madang.accounts.models import User
 from madang.common import errors
 from madang.common.locking import capacity_lock
 from madang.program.models import Event
+from madang.registration import queries
 from madang.registration.answers import AnswerValue, CleanAnswer, clean_answers
 from madang.registration.enums import (
     INACTIVE,
@@ -42,7 +43,6 @@ from madang.registration.models import (
     Category,
     ConsentRecord,
     Invitation,
-    Question,
     Registration,
     validate_person_name,
 )
@@ -283,7 +283,7 @@ def _register(
 def _clean_answers(
     category: Category, answers: Mapping[int, AnswerValue] | None
 ) -> list[CleanAnswer]:
-    questions = list(Question.objects.filter(category=category).order_by("position", "id"))
+    questions = queries.category_questions(category)
     if not questions and not answers:
         return []
     return clean_answers(questions, answers or {})

@@ -23,7 +23,7 @@ from madang.registration import queries, services
 from madang.registration.enums import RegistrationLanguage
 from madang.registration.forms import QUESTIONS_FOR, InvitationForm, RegistrationForm
 from madang.registration.invitations import invitation_for, prefilled_answers
-from madang.registration.models import Category, Question
+from madang.registration.models import Category
 
 
 def _event_or_404(slug: str) -> Event:
@@ -37,12 +37,6 @@ def _chosen_category(categories: QuerySet[Category], slug: object) -> Category |
     if not isinstance(slug, str) or not slug:
         return None
     return next((category for category in categories if category.slug == slug), None)
-
-
-def _questions(category: Category | None) -> list[Question]:
-    if category is None:
-        return []
-    return list(Question.objects.filter(category=category).order_by("position", "id"))
 
 
 def _default_language() -> str:
@@ -76,7 +70,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     category: Category | None = None
     if request.method == "POST":
         category = _chosen_category(categories, request.POST.get("category"))
-        questions = _questions(category)
+        questions = queries.category_questions(category)
         form = RegistrationForm(request.POST, categories=categories, questions=questions)
         valid = form.is_valid()
         shown_for = request.POST.get(QUESTIONS_FOR, "")
@@ -113,7 +107,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         if category is not None:
             initial["category"] = category
         form = RegistrationForm(
-            categories=categories, questions=_questions(category), initial=initial
+            categories=categories, questions=queries.category_questions(category), initial=initial
         )
     return render(
         request,
@@ -139,7 +133,7 @@ def register_questions(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event_or_404(slug)
     categories = queries.open_categories(event, now=timezone.now())
     category = _chosen_category(categories, request.GET.get("category"))
-    form = RegistrationForm(categories=categories, questions=_questions(category))
+    form = RegistrationForm(categories=categories, questions=queries.category_questions(category))
     return render(
         request,
         "registration/register_questions.html",
@@ -171,7 +165,7 @@ def invitation(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                 )
             )
         )
-    questions = _questions(found.category)
+    questions = queries.category_questions(found.category)
     status = 200
     if request.method == "POST":
         form = InvitationForm(request.POST, questions=questions)
