@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "madang.registration",
     "madang.checkin",
     "madang.live",
+    "madang.stage",
     "madang.notifications",
     "madang.web",
     # Accounts (People issue): allauth for sign-up, login by code and social login; the

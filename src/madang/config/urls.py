@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     # whose slugs may not take the name "accounts".
     path("accounts/", include("madang.accounts.urls")),
     path("", include("madang.checkin.urls")),
+    path("", include("madang.stage.urls")),
     path("", include("madang.web.urls")),
     prefix_default_language=True,
 )

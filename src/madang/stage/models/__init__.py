@@ -1,0 +1,1 @@
+"""Live stage models, one module per area (streams and captions, Q&A and polls, chat)."""
