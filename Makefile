@@ -11,6 +11,8 @@ WEB_WORKERS ?= 3
 WS_WORKERS  ?= 2
 WS_PORT     ?= 8001
 WS_MAX_SIZE ?= 65536
+# Test processes (pytest-xdist): one per core by default; 0 runs the suite in this process.
+TEST_PROCESSES ?= auto
 
 .PHONY: demo serve test e2e bench lint format messages clean
 
@@ -47,10 +49,10 @@ else
 endif
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 e2e: $(STAMP)
-	$(BIN)/pytest -m e2e
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile -m e2e
 
 bench: $(STAMP)
 	$(BIN)/python bench/http_bench.py

@@ -8,7 +8,6 @@ call would wait for its socket timeout). Both run against the real ResilientRedi
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 import time
@@ -18,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache, caches
 from django.test import Client, override_settings
 from django.urls import NoReverseMatch, reverse
@@ -183,7 +183,7 @@ def unreachable_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def redis_url() -> str:
-    return os.environ["MADANG_REDIS_URL"]
+    return str(django_settings.REDIS_URL)
 
 
 @pytest.fixture

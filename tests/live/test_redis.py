@@ -32,7 +32,10 @@ from tests.live.conftest import run, session_cookie
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-REDIS_PORT = int(os.environ.get("MADANG_TEST_OWN_REDIS_PORT", "6390"))
+# One server per parallel test process (pytest-xdist's gw0, gw1 …).
+REDIS_PORT = int(os.environ.get("MADANG_TEST_OWN_REDIS_PORT", "6390")) + int(
+    os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0
+)
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import redis
+from django.conf import settings as django_settings
 from django.db import connection
 
 from madang.config.celery import app as celery_app
@@ -91,7 +92,7 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def worker(smtp_server: SmtpServer, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    redis_url = os.environ["MADANG_REDIS_URL"]
+    redis_url = str(django_settings.REDIS_URL)
     redis.Redis.from_url(redis_url).flushdb()
     database = connection.settings_dict
     env = {

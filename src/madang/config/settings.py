@@ -110,6 +110,11 @@ else:
     }
 
 REDIS_URL = env.text("REDIS_URL")
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # Parallel test processes (pytest-xdist names them gw0, gw1 …) each take their own Redis
+    # database, because every test empties its database's caches.
+    _test_process = int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    REDIS_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{_test_process + 1}"
 CACHE_TIMEOUT = env.number("CACHE_TIMEOUT", 300)
 # Three caches. "pages" holds rendered pages, fragments and exports under keys that include the
 # edition's program version, so the content under a key never changes and a per-process cache
