@@ -109,6 +109,7 @@ PAGES = [
     "/{lang}/week2030/register/",
     "/{lang}/accounts/login/",
     "/{lang}/accounts/signup/",
+    "/{lang}/accounts/login/link/",
     "/{lang}/no-such-edition/",
 ]
 

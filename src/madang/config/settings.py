@@ -212,6 +212,11 @@ ACCOUNT_ADAPTER = "madang.accounts.adapter.AccountAdapter"
 # MADANG_LOGIN_FAILURE_SECONDS, and at most ten a minute from one address, then 429.
 LOGIN_FAILURE_LIMIT = env.number("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_SECONDS = env.number("LOGIN_FAILURE_SECONDS", 300)
+# Sign-in links by email (accounts/login_links.py): how long one works, and how many may be
+# asked for per client address and per email address in the window.
+LOGIN_LINK_MINUTES = env.number("LOGIN_LINK_MINUTES", 15)
+LOGIN_LINK_RATE_LIMIT = env.number("LOGIN_LINK_RATE_LIMIT", 5)
+LOGIN_LINK_WINDOW = env.number("LOGIN_LINK_WINDOW", 900)
 ACCOUNT_RATE_LIMITS = {
     "login_failed": f"10/m/ip,{LOGIN_FAILURE_LIMIT}/{LOGIN_FAILURE_SECONDS}s/key",
 }

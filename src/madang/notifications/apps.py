@@ -9,8 +9,13 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from madang.notifications import receivers
+        from madang.registration.session_places import session_place_changed
         from madang.registration.signals import registration_changed
 
         registration_changed.connect(
             receivers.queue_for_change, dispatch_uid="madang.notifications.queue_for_change"
+        )
+        session_place_changed.connect(
+            receivers.queue_for_session_place,
+            dispatch_uid="madang.notifications.queue_for_session_place",
         )

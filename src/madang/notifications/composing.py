@@ -22,10 +22,10 @@ from icalendar import Event as CalendarEvent
 
 from madang.checkin.badges import qr_png
 from madang.notifications.enums import WITH_TICKET, MessageKind
-from madang.program.models import Event
+from madang.program.models import Event, Session
 from madang.program.schedule_export import GENERATOR_NAME, pick_text
 from madang.registration.enums import CancelReason, Participation, RegistrationStatus
-from madang.registration.models import Registration
+from madang.registration.models import Invitation, Registration
 
 QR_CONTENT_ID = "badge-qr"
 QR_FILENAME = "badge-qr.png"
@@ -160,6 +160,10 @@ def _subject(kind: MessageKind, context: dict[str, Any]) -> str:
         return gettext("The place offered to you at %(edition)s has passed on") % {
             "edition": edition
         }
+    if kind == MessageKind.SESSION_PLACE:
+        return gettext("A place in %(session)s is yours") % {"session": context["session_title"]}
+    if kind == MessageKind.INVITATION:
+        return gettext("You are invited to %(edition)s") % {"edition": edition}
     if kind == MessageKind.CANCELLED:
         return gettext("Your registration for %(edition)s is cancelled") % {"edition": edition}
     return gettext("%(edition)s starts tomorrow") % {"edition": edition}
@@ -172,12 +176,14 @@ def compose(
     badge_code: str | None = None,
     manage_link: str | None = None,
     place_in_line: int | None = None,
+    session: Session | None = None,
 ) -> ComposedMessage:
     """The message of ``kind`` for ``registration``, in the registration's language.
 
     ``badge_code`` (the signed code of the registration's badge) adds the QR code, attached and
     shown inline; pass it only for on-site registrations that hold a badge. ``manage_link`` and
     ``place_in_line`` default to the registration's own (a preview passes samples).
+    ``session`` is the session a message of kind ``session_place`` is about.
 
     Side effects: none.
     """
@@ -208,6 +214,7 @@ def compose(
             "badge_code": badge_code,
             "qr_cid": QR_CONTENT_ID,
             "site_url": settings.SITE_URL,
+            **session_context(session, event, language),
         }
         subject = _subject(kind, context)
         context["subject"] = subject
@@ -234,3 +241,52 @@ def compose(
     # Subjects are one line: a name or edition title cannot add headers.
     subject = " ".join(subject.split())
     return ComposedMessage(subject=subject, text=text, html=html, attachments=attachments)
+
+
+def session_context(session: Session | None, event: Event, language: str) -> dict[str, Any]:
+    """What a message says about one session: its title, time and room, in ``language``."""
+    if session is None:
+        return {"session_title": "", "session_time": "", "session_room": ""}
+    return {
+        "session_title": pick_text(session.title, language),
+        "session_time": local_moment(event, session.starts_at) if session.starts_at else "",
+        "session_room": pick_text(session.room.name, language) if session.room else "",
+    }
+
+
+def invitation_url(invitation: Invitation) -> str:
+    """The invited person's own registration link, in their language."""
+    with translation.override(invitation.language):
+        path = reverse(
+            "registration-invitation",
+            kwargs={"slug": invitation.event.slug, "token": invitation.token},
+        )
+    return absolute(path)
+
+
+def compose_invitation(*, invitation: Invitation, link: str | None = None) -> ComposedMessage:
+    """The email that invites ``invitation``'s person to register, in their language.
+
+    ``link`` defaults to the invitation's own personal link (a preview passes a sample).
+
+    Side effects: none.
+    """
+    language = invitation.language
+    event = invitation.event
+    with translation.override(language):
+        context: dict[str, Any] = {
+            "kind": MessageKind.INVITATION,
+            "language": language,
+            "name": invitation.name,
+            "edition_name": pick_text(event.name, language),
+            "edition_dates": edition_dates(event),
+            "edition_url": edition_url(event, language),
+            "category_name": pick_text(invitation.category.name, language),
+            "invitation_url": link or invitation_url(invitation),
+            "site_url": settings.SITE_URL,
+        }
+        subject = _subject(MessageKind.INVITATION, context)
+        context["subject"] = subject
+        text = render_to_string("notifications/email/invitation.txt", context)
+        html = render_to_string("notifications/email/invitation.html", context)
+    return ComposedMessage(subject=" ".join(subject.split()), text=text, html=html)

@@ -16,6 +16,8 @@ class MessageKind(models.TextChoices):
     OFFER_LAPSED = "offer_lapsed", _("Offer lapsed")
     CANCELLED = "cancelled", _("Registration cancelled")
     REMINDER = "reminder", _("Reminder the day before")
+    SESSION_PLACE = "session_place", _("Place in a session, from its waiting list")
+    INVITATION = "invitation", _("Invitation")
 
 
 class MessageStatus(models.TextChoices):

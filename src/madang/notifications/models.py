@@ -30,6 +30,24 @@ class OutboxMessage(models.Model):
         related_name="outbox_messages",
         verbose_name=_("registration"),
     )
+    # An invitation's email goes to someone who has not registered (yet).
+    invitation = models.ForeignKey(
+        "registration.Invitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+        verbose_name=_("invitation"),
+    )
+    # The session a message is about (a place in it came free for the registrant).
+    session = models.ForeignKey(
+        "program.Session",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("session"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=MessageKind.choices)
     language = models.CharField(_("language"), max_length=2)
     to_address = models.EmailField(_("to"), max_length=254)

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from i18nfield.strings import LazyI18nString
 
 from madang.checkin.badges import badge_code
 from madang.checkin.models import Badge
-from madang.notifications.composing import ComposedMessage, compose, manage_url
+from madang.notifications.composing import (
+    ComposedMessage,
+    compose,
+    compose_invitation,
+    invitation_url,
+    manage_url,
+)
 from madang.notifications.enums import MessageKind
-from madang.program.models import Event
+from madang.program.models import Event, Session
 from madang.registration.enums import CancelReason, Participation, RegistrationStatus
-from madang.registration.models import Category, Registration
+from madang.registration.models import Category, Invitation, Registration
 from madang.registration.services import OFFER_HOURS
 
 SAMPLE_REFERENCE = "SAMPLE23"
@@ -25,6 +32,9 @@ _STATUS_FOR_KIND = {
     MessageKind.CONFIRMATION: RegistrationStatus.CONFIRMED,
     MessageKind.APPROVED: RegistrationStatus.CONFIRMED,
     MessageKind.REMINDER: RegistrationStatus.CONFIRMED,
+    MessageKind.SESSION_PLACE: RegistrationStatus.CONFIRMED,
+    # An invitation's preview borrows only the sample's category and name.
+    MessageKind.INVITATION: RegistrationStatus.PENDING_APPROVAL,
     MessageKind.PENDING_APPROVAL: RegistrationStatus.PENDING_APPROVAL,
     MessageKind.REJECTED: RegistrationStatus.REJECTED,
     MessageKind.WAITLISTED: RegistrationStatus.WAITLISTED,
@@ -84,6 +94,16 @@ def preview_message(
     registration = sample_registration(
         event=event, kind=kind, language=language, participation=participation
     )
+    if kind == MessageKind.INVITATION:
+        invitation = Invitation(
+            event=event,
+            category=registration.category,
+            name=registration.name,
+            email=registration.email,
+            language=language,
+            token=SAMPLE_TOKEN,
+        )
+        return compose_invitation(invitation=invitation, link=invitation_url(invitation))
     # A correctly signed code of a badge that does not exist: a scan of it is refused.
     code = badge_code(Badge(event=event, secret="sample-badge-preview"))  # noqa: S106
     return compose(
@@ -92,4 +112,20 @@ def preview_message(
         badge_code=code,
         manage_link=manage_url(registration, language),
         place_in_line=SAMPLE_PLACE_IN_LINE,
+        session=sample_session(event, language) if kind == MessageKind.SESSION_PLACE else None,
     )
+
+
+def sample_session(event: Event, language: str) -> Session:
+    """A session of ``event`` with limited places (any session, else an unsaved sample)."""
+    chosen = (
+        Session.objects.filter(event=event)
+        .select_related("room")
+        .order_by(F("capacity").asc(nulls_last=True), "starts_at", "id")
+        .first()
+    )
+    if chosen is not None:
+        return chosen
+    with translation.override(language):
+        title = gettext("Sample session")
+    return Session(event=event, title=LazyI18nString({language: title}))

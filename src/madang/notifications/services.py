@@ -10,9 +10,11 @@ retry.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from email.mime.image import MIMEImage
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -20,15 +22,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from madang.accounts import audit
 from madang.checkin.badges import badge_code, issue_badge, needs_badge
 from madang.common import errors
-from madang.notifications.composing import Attachment, ComposedMessage, compose
+from madang.notifications.composing import (
+    Attachment,
+    ComposedMessage,
+    compose,
+    compose_invitation,
+)
 from madang.notifications.enums import WITH_TICKET, MessageKind, MessageStatus
 from madang.notifications.models import MAX_ATTEMPTS, OutboxMessage
-from madang.program.models import Event
+from madang.program.models import Event, Session
 from madang.registration.enums import RegistrationStatus
-from madang.registration.models import Registration
+from madang.registration.models import Invitation, Registration
 from madang.registration.signals import Change
 
 logger = logging.getLogger(__name__)
@@ -65,8 +74,16 @@ def retry_delay(attempts: int) -> int:
     return int(settings.EMAIL_RETRY_SECONDS * 4 ** max(attempts - 1, 0))
 
 
-def record_message(*, registration: Registration, kind: MessageKind) -> OutboxMessage | None:
+# Who may email invitations: those who manage an edition's registrations.
+MANAGE_REGISTRATIONS = "registration.manage_registrations"
+
+
+def record_message(
+    *, registration: Registration, kind: MessageKind, session: Session | None = None
+) -> OutboxMessage | None:
     """Put a message of ``kind`` to ``registration`` in the outbox, to be delivered.
+
+    ``session`` is the session the message is about (kind ``session_place``).
 
     Returns None, recording nothing, when the registration has no real address any more
     (anonymised) or when it already has its one reminder.
@@ -80,6 +97,7 @@ def record_message(*, registration: Registration, kind: MessageKind) -> OutboxMe
             return OutboxMessage.objects.create(
                 event_id=registration.event_id,
                 registration=registration,
+                session=session,
                 kind=kind,
                 language=registration.language,
                 to_address=registration.email,
@@ -97,6 +115,50 @@ def record_message_for_change(
     if kind is None:
         return None
     return record_message(registration=registration, kind=kind)
+
+
+def record_invitation_messages(
+    *, invitations: Sequence[Invitation], actor: Any
+) -> list[OutboxMessage]:
+    """Put an email with each person's personal invitation link in the outbox.
+
+    Invitations already used (the person registered) and anonymised addresses are skipped;
+    asking again for an unused invitation records a new message (a reminder to register).
+
+    Side effects, in one transaction: creates queued ``OutboxMessage`` rows of kind invitation
+    and one ``registration.email_invitations`` audit entry per edition with the count. The
+    caller queues their delivery (``tasks.queue_delivery``).
+
+    Raises ``PermissionDenied`` unless ``actor`` manages the registrations of every edition
+    the invitations belong to.
+    """
+    events = {invitation.event_id: invitation.event for invitation in invitations}
+    for event in events.values():
+        if not actor.has_perm(MANAGE_REGISTRATIONS, event):
+            raise errors.PermissionDenied(gettext("You may not send invitations for this edition."))
+    recorded: list[OutboxMessage] = []
+    with transaction.atomic():
+        for invitation in invitations:
+            if invitation.used_at is not None or invitation.email.endswith(ANONYMOUS_DOMAIN):
+                continue
+            recorded.append(
+                OutboxMessage.objects.create(
+                    event_id=invitation.event_id,
+                    invitation=invitation,
+                    kind=MessageKind.INVITATION,
+                    language=invitation.language,
+                    to_address=invitation.email,
+                )
+            )
+        for event in events.values():
+            count = sum(1 for message in recorded if message.event_id == event.pk)
+            audit.record(
+                actor=actor,
+                action="registration.email_invitations",
+                event=event,
+                details={"count": count},
+            )
+    return recorded
 
 
 def _badge_code_for(registration: Registration, kind: MessageKind) -> str | None:
@@ -187,21 +249,32 @@ def deliver_message(
     if not _claim(message_id, force=force, now=now):
         return Delivery(message=OutboxMessage.objects.filter(pk=message_id).first(), sent=False)
     message = OutboxMessage.objects.select_related(
-        "registration__event", "registration__category"
+        "registration__event",
+        "registration__category",
+        "invitation__event",
+        "invitation__category",
+        "session__room",
     ).get(pk=message_id)
     registration = message.registration
+    invitation = message.invitation
     if message.to_address.endswith(ANONYMOUS_DOMAIN):
         return Delivery(message=_fail(message, "The address was removed."), sent=False)
-    if registration is not None:
+    if registration is not None or invitation is not None:
         try:
             kind = MessageKind(message.kind)
-            # Written in the language recorded with the message, even if changed since.
-            registration.language = message.language
-            composed = compose(
-                registration=registration,
-                kind=kind,
-                badge_code=_badge_code_for(registration, kind),
-            )
+            if invitation is not None:
+                invitation.language = message.language
+                composed = compose_invitation(invitation=invitation)
+            else:
+                assert registration is not None
+                # Written in the language recorded with the message, even if changed since.
+                registration.language = message.language
+                composed = compose(
+                    registration=registration,
+                    kind=kind,
+                    badge_code=_badge_code_for(registration, kind),
+                    session=message.session,
+                )
         except Exception as exc:
             logger.exception("Could not compose outbox message %s", message_id)
             return Delivery(message=_fail(message, f"{type(exc).__name__}: {exc}"), sent=False)

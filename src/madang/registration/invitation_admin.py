@@ -7,11 +7,13 @@ the back office's model permissions alone do not let anyone add people to an edi
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,6 +25,8 @@ from madang.accounts import audit
 from madang.accounts.models import EditionRole
 from madang.accounts.rules import PERMISSIONS
 from madang.common.errors import DomainError
+from madang.notifications import services as notification_services
+from madang.notifications.tasks import queue_delivery
 from madang.program.models import Event
 from madang.registration import exports, invitations, services
 from madang.registration.enums import RegistrationLanguage
@@ -115,6 +119,15 @@ class InviteForm(forms.Form):
         required=False,
         help_text=_("Without this, nothing is imported while any row has a problem."),
     )
+    send_emails = forms.BooleanField(
+        label=_("Email each person their personal link now"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Each email is in the person's language. Without this, download the links file "
+            "and send them yourself."
+        ),
+    )
 
 
 @admin.register(Invitation)
@@ -138,6 +151,7 @@ class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "registration",
     )
     exclude = ("token",)
+    actions = ("email_invitations",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Invitations come from the invite page, which checks every row first.
@@ -268,6 +282,7 @@ class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         status = 200
         report: invitations.InvitationReport | None = None
         created: list[Invitation] = []
+        emailed = 0
         file_error = ""
         if request.method == "POST":
             form = InviteForm(request.POST, request.FILES)
@@ -285,6 +300,8 @@ class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                             created = services.import_invitations(
                                 event=event, rows=report.good, actor=request.user
                             )
+                            if form.cleaned_data["send_emails"]:
+                                emailed = self._email(request, created)
                         except DomainError as exc:
                             file_error = exc.message
                             status = exc.status_code
@@ -301,11 +318,37 @@ class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 "page": "invite",
                 "report": report,
                 "created": created,
+                "emailed": emailed,
                 "file_error": file_error,
                 "max_kb": invitations.MAX_FILE_BYTES // 1024,
             }
         )
         return TemplateResponse(request, "admin/registration/invite.html", context, status=status)
+
+    @staticmethod
+    def _email(request: HttpRequest, chosen: list[Invitation]) -> int:
+        messages_recorded = notification_services.record_invitation_messages(
+            invitations=chosen, actor=request.user
+        )
+        for message in messages_recorded:
+            transaction.on_commit(partial(queue_delivery, message.pk))
+        return len(messages_recorded)
+
+    @admin.action(description=_("Email the personal link to the selected people"))
+    def email_invitations(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        chosen = list(queryset.select_related("event", "category"))
+        try:
+            count = self._email(request, chosen)
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return
+        skipped = len(chosen) - count
+        text = gettext("%(count)d invitation emails are on their way.") % {"count": count}
+        if skipped:
+            text += " " + gettext(
+                "%(count)d were skipped: those people have registered already."
+            ) % {"count": skipped}
+        self.message_user(request, text, level=messages.SUCCESS)
 
     @staticmethod
     def _read(form: InviteForm, event: Event) -> invitations.InvitationReport:

@@ -167,6 +167,7 @@ def _render_page(
             "limited_sessions": [(row, secrets.token_urlsafe(24)) for row in rows],
             "show_badge": is_confirmed and _badge_template_exists(),
             "badge_template": BADGE_TEMPLATE,
+            "consents": queries.given_consents(registration),
             "error": error,
         },
         status=status,
@@ -281,5 +282,23 @@ def cancel_session(request: HttpRequest, slug: str, token: str, session_id: int)
     messages.success(
         request,
         gettext("You no longer have a place in “%(title)s”.") % {"title": str(session.title)},
+    )
+    return _back_to_page(registration)
+
+
+@private_page
+@require_POST
+@limited
+def withdraw_consent(request: HttpRequest, slug: str, token: str, consent_id: int) -> HttpResponse:
+    """Withdraw one consent the registrant gave; withdrawing it again changes nothing."""
+    registration = _registration_or_404(slug, token)
+    record = registration.consents.filter(pk=consent_id, given=True).first()
+    if record is None:
+        raise Http404(gettext("No such consent."))
+    services.withdraw_consent(record=record)
+    messages.success(
+        request,
+        gettext("You withdrew your consent to: %(purpose)s. The organisers can see this.")
+        % {"purpose": record.purpose},
     )
     return _back_to_page(registration)

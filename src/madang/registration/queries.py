@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from madang.program.models import Event
 from madang.registration.enums import PLACE_HOLDING, RegistrationStatus
-from madang.registration.models import Category, Question, Registration
+from madang.registration.models import Category, ConsentRecord, Question, Registration
 
 
 def open_categories(event: Event, *, now: datetime, counted: bool = True) -> QuerySet[Category]:
@@ -61,3 +61,8 @@ def category_questions(category: Category | None) -> list[Question]:
     if category is None:
         return []
     return list(Question.objects.filter(category=category).order_by("position", "id"))
+
+
+def given_consents(registration: Registration) -> list[ConsentRecord]:
+    """The consents a registrant gave, oldest first, withdrawn ones included (with the date)."""
+    return list(registration.consents.filter(given=True).order_by("recorded_at", "pk"))

@@ -39,6 +39,11 @@ urlpatterns = [
         manage_views.cancel_session,
         name="registration-cancel-session",
     ),
+    path(
+        "<slug:slug>/registration/<str:token>/consents/<int:consent_id>/withdraw/",
+        manage_views.withdraw_consent,
+        name="registration-withdraw-consent",
+    ),
     # The wrapper lets the result page show the personal link to the browser that registered.
     path(
         "<slug:slug>/register/",
