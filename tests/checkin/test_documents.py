@@ -122,3 +122,10 @@ def test_missing_weasyprint_becomes_pdf_unavailable(site: Site, monkeypatch) -> 
     monkeypatch.setattr(builtins, "__import__", without_weasyprint)
     with pytest.raises(documents.PdfUnavailable):
         documents.render_pdf(documents.cards_for([make_badge(site.event)]), sheet=False, title="x")
+
+
+def test_an_emoji_in_a_name_is_drawn_with_the_colour_emoji_font(site: Site) -> None:
+    badge = make_badge(site.event, name="김민지 🌸")
+    pdf = documents.render_pdf(documents.cards_for([badge]), sheet=False, title="Badge")
+    assert any("Emoji" in name for name in font_names(pdf)), font_names(pdf)
+    assert has_characters(pdf, "김민지")
