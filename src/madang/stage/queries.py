@@ -170,7 +170,13 @@ def caption_token_matches(stage: Stage, token: str) -> bool:
 
 def line_data(line: CaptionLine) -> dict[str, Any]:
     """A caption line as clients get it (no author: captioners are not named publicly)."""
-    return {"id": line.pk, "language": line.language, "text": line.text, "at": line.created_at}
+    return {
+        "id": line.pk,
+        "language": line.language,
+        "text": line.text,
+        # Text, so that a snapshot and the published event carry the very same value.
+        "at": line.created_at.isoformat(timespec="milliseconds"),
+    }
 
 
 def recent_caption_lines(stage_id: int, limit: int = RECENT_CAPTION_LINES) -> list[dict[str, Any]]:
