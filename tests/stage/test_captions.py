@@ -32,11 +32,23 @@ def test_a_valid_file_gives_its_cues() -> None:
     ("data", "message"),
     [
         (b"1\n00:01.000 --> 00:02.000\nHi\n", 'A WebVTT file must start with the line "WEBVTT".'),
-        (b"WEBVTTX\n\n00:01.000 --> 00:02.000\nHi\n", 'A WebVTT file must start with the line "WEBVTT".'),
-        (b"WEBVTT\n\n00:01 --> 00:02\nHi\n", "Line 3: the cue timing cannot be read (use 00:01.000 --> 00:04.000)."),
+        (
+            b"WEBVTTX\n\n00:01.000 --> 00:02.000\nHi\n",
+            'A WebVTT file must start with the line "WEBVTT".',
+        ),
+        (
+            b"WEBVTT\n\n00:01 --> 00:02\nHi\n",
+            "Line 3: the cue timing cannot be read (use 00:01.000 --> 00:04.000).",
+        ),
         (b"WEBVTT\n\n00:05.000 --> 00:02.000\nHi\n", "Line 3: a cue must end after it starts."),
-        (b"WEBVTT\n\nintro\nHello\n", "Line 3: a cue must have a timing line such as 00:01.000 --> 00:04.000."),
-        (b"WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n00:02.000 --> 00:03.000\n", 'Line 5: cue text may not contain "-->"; separate cues with a blank line.'),
+        (
+            b"WEBVTT\n\nintro\nHello\n",
+            "Line 3: a cue must have a timing line such as 00:01.000 --> 00:04.000.",
+        ),
+        (
+            b"WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n00:02.000 --> 00:03.000\n",
+            'Line 5: cue text may not contain "-->"; separate cues with a blank line.',
+        ),
         (b"WEBVTT\n\nNOTE nothing else\n", "The file has no cues."),
         (b"WEBVTT\n\n00:01.000 --> 00:02.000\n\xff\xfe\n", "The file must be UTF-8 text."),
     ],

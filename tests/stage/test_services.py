@@ -116,7 +116,10 @@ def test_only_captioners_issue_tokens(stage: Any) -> None:
 def test_a_caption_file_is_stored_and_replaced(on_now: Any, captioner: Any) -> None:
     services.upload_caption_file(session=on_now, language="en", data=VTT, by=captioner)
     services.upload_caption_file(
-        session=on_now, language="en", data=b"\xef\xbb\xbf" + VTT.replace(b"Hello", b"Hi"), by=captioner
+        session=on_now,
+        language="en",
+        data=b"\xef\xbb\xbf" + VTT.replace(b"Hello", b"Hi"),
+        by=captioner,
     )
     assert list(CaptionFile.objects.values_list("language", "content")) == [
         ("en", "WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n")

@@ -39,7 +39,7 @@ def test_the_stage_page_is_reached_by_room_number_and_is_bilingual(
 ) -> None:
     response = client.get(f"/ko/{stage.event.slug}/stage/{stage.room_id}/")
     assert response.status_code == 200
-    assert "<html lang=\"ko\"" in response.content.decode()
+    assert '<html lang="ko"' in response.content.decode()
 
 
 def test_without_javascript_the_query_string_chooses_the_track_and_sound_only(
@@ -115,7 +115,10 @@ def test_caption_files_are_served_as_webvtt_tracks(
     stage.room.stream_url = "https://streams.example.org/floor.m3u8"
     stage.room.save()
     page = client.get(url(stage)).content.decode()
-    assert f'<track kind="captions" srclang="en" label="English" src="{url(stage)}captions/{caption_file.pk}.vtt">' in page
+    assert (
+        f'<track kind="captions" srclang="en" label="English" src="{url(stage)}captions/{caption_file.pk}.vtt">'
+        in page
+    )
     other = SessionFactory()
     elsewhere = CaptionFile.objects.create(session=other, language="en", content="WEBVTT\n")
     assert client.get(url(stage, f"captions/{elsewhere.pk}.vtt")).status_code == 404
@@ -211,7 +214,11 @@ def test_captioning_software_sends_lines_with_the_token(
         ({"language": "en", "text": 5}, 400, '"language" and "text" must both be text.'),
         ({"language": "xx", "text": "hi"}, 400, "Captions are not offered in this language here."),
         ({"language": "en", "text": ""}, 400, "Write the caption line first."),
-        ({"language": "en", "text": "x" * 3000}, 400, "A caption line may have at most 500 characters."),
+        (
+            {"language": "en", "text": "x" * 3000},
+            400,
+            "A caption line may have at most 500 characters.",
+        ),
         ("x" * 5000, 413, "The request is too large."),
     ],
 )
@@ -263,6 +270,8 @@ def test_wrong_tokens_do_not_use_up_the_stages_allowance(
     client: Client, stage: Any, token: str, settings: Any
 ) -> None:
     settings.STAGE_CAPTION_API_RATE_LIMIT = 2
-    guesses = [api(client, stage, {"language": "en", "text": "x"}, "bad").status_code for _ in range(3)]
+    guesses = [
+        api(client, stage, {"language": "en", "text": "x"}, "bad").status_code for _ in range(3)
+    ]
     assert guesses == [403, 403, 429]
     assert api(client, stage, {"language": "en", "text": "real"}, token).status_code == 201
