@@ -13,6 +13,9 @@ from madang.stage import presence
 from tests.factories import SessionFactory
 from tests.factories.stage import StageFactory, StageTrackFactory
 
+# The real uvicorn server of the websocket tests.
+from tests.live.conftest import live_settings, server  # noqa: F401
+
 
 def person_with(role: str | None, event: Any) -> Any:
     # No password: hashing one costs a noticeable fraction of a second per user.

@@ -18,7 +18,6 @@ from madang.stage import handlers, presence, queries, services
 from madang.stage.models import CaptionLine
 from tests.factories.stage import StageFactory
 from tests.live.conftest import Server, run, session_cookie
-from tests.live.conftest import live_settings, server  # noqa: F401  (fixtures used below)
 from tests.stage.conftest import person_with
 
 steps = st.lists(

@@ -35,6 +35,13 @@ class StageTrackInline(EditionScopedInline, admin.TabularInline):  # type: ignor
 
 
 class StageAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    sign_language_url = forms.URLField(
+        label=_("sign-language video URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("A second stream with the sign-language interpreter, shown on request."),
+    )
+
     class Meta:
         model = Stage
         fields = ("room", "slug", "stream_kind", "sign_language_url")
