@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from madang.accounts.models import EditionRole, User
@@ -25,9 +26,30 @@ def person_with(role: str | None, event: Any) -> Any:
     return user
 
 
+def _forget_shared_leases() -> None:
+    # Test databases reuse stage ids, so leases, publication marks and numbered events kept
+    # in Redis by an earlier test must not count here.
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        keys = [
+            key
+            for pattern in (
+                "madang:stage:*",
+                "madang:live:*:captions.*",
+                "madang:live:*:stage_viewers.*",
+            )
+            for key in client.scan_iter(pattern)
+        ]
+        if keys:
+            client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def fresh_leases() -> Any:
     presence.reset_leases()
+    _forget_shared_leases()
     yield
     presence.reset_leases()
 

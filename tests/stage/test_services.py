@@ -44,7 +44,8 @@ def test_a_caption_line_is_stored_with_the_session_on_stage_and_published(
         CaptionSource.CAPTIONER,
         captioner,
     )
-    published = store().since(groups.captions(stage.pk), store().state("x")[0], 0)
+    group = groups.captions(stage.pk)
+    published = store().since(group, store().state(group)[0], 0)
     assert published is not None
     assert [(p.type, p.data["line"]["text"]) for p in published] == [
         ("caption.line", "안녕하세요, 여러분")
@@ -144,7 +145,8 @@ def test_viewers_are_counted_by_lease_and_the_count_is_published_at_most_every_f
         assert services.watch_stage(stage_id=stage.pk, connection_id="a") == 1
         assert services.watch_stage(stage_id=stage.pk, connection_id="b") == 2
         assert services.watch_stage(stage_id=stage.pk, connection_id="a") == 2  # a renewal
-    published = store().since(groups.stage_viewers(stage.pk), store().state("x")[0], 0)
+    group = groups.stage_viewers(stage.pk)
+    published = store().since(group, store().state(group)[0], 0)
     # The first count went out; the next two came within the interval.
     assert [p.data for p in published or []] == [{"count": 1}]
     assert services.leave_stage(stage_id=stage.pk, connection_id="a") == 1
