@@ -18,7 +18,7 @@ from tests.e2e.test_public_site import axe_violations
 from tests.factories import RoomFactory
 from tests.factories.stage import StageFactory, StageTrackFactory
 from tests.live.conftest import live_settings, session_cookie  # noqa: F401
-from tests.stage.conftest import person_with
+from tests.stage.conftest import fresh_leases, person_with  # noqa: F401  (autouse fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

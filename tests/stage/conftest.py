@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from madang.accounts.models import EditionRole, User
-from madang.stage import presence
+from madang.stage import presence, queries
 from tests.factories import SessionFactory
 from tests.factories.stage import StageFactory, StageTrackFactory
 
@@ -47,9 +47,17 @@ def _forget_shared_leases() -> None:
 
 
 @pytest.fixture(autouse=True)
+def in_english() -> Any:
+    """Stage tests read messages in English unless they choose another language."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def fresh_leases() -> Any:
     presence.reset_leases()
     _forget_shared_leases()
+    queries._public_stage_ids.clear()
     yield
     presence.reset_leases()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,25 @@ def any_stage(edition_slug: str, key: str) -> Stage | None:
 
 def published_stage_by_id(stage_id: int) -> Stage | None:
     return Stage.objects.filter(pk=stage_id, event__is_published=True).first()
+
+
+# stage id -> (public?, monotonic time checked). Every watching page renews its viewer lease
+# every 20 seconds; remembering the answer briefly keeps thousands of viewers off the database.
+_public_stage_ids: dict[int, tuple[bool, float]] = {}
+PUBLIC_STAGE_MEMORY_SECONDS = 30.0
+
+
+def is_public_stage(stage_id: int) -> bool:
+    """Whether the stage exists in a published edition (remembered for half a minute)."""
+    now = time.monotonic()
+    known = _public_stage_ids.get(stage_id)
+    if known is not None and now - known[1] < PUBLIC_STAGE_MEMORY_SECONDS:
+        return known[0]
+    public = Stage.objects.filter(pk=stage_id, event__is_published=True).exists()
+    if len(_public_stage_ids) > 10_000:
+        _public_stage_ids.clear()
+    _public_stage_ids[stage_id] = (public, now)
+    return public
 
 
 def edition_stages(event: Event) -> list[Stage]:

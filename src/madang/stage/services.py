@@ -159,7 +159,7 @@ def watch_stage(*, stage_id: int, connection_id: str) -> int | None:
     ``stage_viewers.<stage id>`` unless the count was published in the last few seconds.
     Raises NotFound for a stage that is not public. Returns the count now (None: unknown).
     """
-    if queries.published_stage_by_id(stage_id) is None:
+    if not queries.is_public_stage(stage_id):
         raise errors.NotFound(gettext("This stage does not exist or is not public."))
     count = presence.leases().watch(stage_id, connection_id)
     _publish_count(stage_id, count)

@@ -40,13 +40,10 @@ def _labels() -> dict[str, str]:
         ),
         "noAudio": gettext("This language has no sound-only stream; the video is hidden instead."),
         "soundOnly": gettext("Sound only"),
-        "watching": gettext("watching now"),
         "startsIn": gettext("Starts in %(time)s"),
         "startingNow": gettext("Starting now. Reload the page to see it."),
         "noCaptions": gettext("No captions yet in this language."),
-        "liveUnavailable": gettext("Live captions and the viewer count are not available now."),
         "sign": gettext("Sign-language interpreter"),
-        "player": gettext("Live stream"),
     }
 
 

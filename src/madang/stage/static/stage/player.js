@@ -300,6 +300,12 @@ class StagePlayer {
       this.linesBox.replaceChildren();
       this.shownIds = new Set();
     }
+    if (!onlyNew && chosen.length === 0) {
+      const empty = element("p", { class: "caption-empty" });
+      empty.textContent = this.labels.noCaptions || "";
+      this.linesBox.append(empty);
+    }
+    if (chosen.length > 0) this.linesBox.querySelector(".caption-empty")?.remove();
     for (const line of chosen) {
       if (this.shownIds.has(line.id)) continue;
       const paragraph = element("p", { class: "caption-line", lang: line.language, "data-line": String(line.id) });
