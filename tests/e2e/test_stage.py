@@ -153,3 +153,32 @@ def test_without_javascript_the_stage_still_offers_the_stream_and_the_choices(
     page.get_by_role("button", name="Apply").click()
     assert page.locator("[data-screen] video").get_attribute("src") == ENGLISH
     context.close()
+
+
+def test_the_sign_language_video_turns_on_and_a_browser_without_hls_is_told_plainly(
+    browser: Any,
+    server: AsgiServer,  # noqa: F811
+    stage: Any,
+) -> None:
+    stage.sign_language_url = "https://streams.example.org/sign/index.m3u8"
+    stage.save()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # A browser that cannot play HLS itself (as Firefox on the desktop).
+    context.add_init_script("HTMLMediaElement.prototype.canPlayType = function () { return ''; };")
+    page = context.new_page()
+    page.goto(f"{server.url}/en/{stage.event.slug}/stage/main-hall/")
+    page.locator("[data-stage-player][data-ready]").wait_for()
+    assert (
+        "cannot play this stream inside the page"
+        in page.locator("[data-player-status]").inner_text()
+    )
+    assert page.get_by_role("link", name="Open the stream in a new window").is_visible()
+    sign = page.locator("[data-sign] video")
+    assert sign.count() == 0
+    page.get_by_label("Show the sign-language interpreter").check()
+    assert sign.get_attribute("src") == "https://streams.example.org/sign/index.m3u8"
+    assert sign.evaluate("video => video.muted") is True
+    assert axe_violations(page) == []
+    page.get_by_label("Show the sign-language interpreter").uncheck()
+    assert page.locator("[data-sign]").is_hidden()
+    context.close()

@@ -76,6 +76,8 @@ function buildScreen(player, title, files, { muted = false } = {}) {
       "data-hls": player.kind === "hls",
       muted,
     });
+    // The attribute only sets the default; the property mutes an element made by script.
+    video.muted = muted;
     for (const file of files || []) {
       video.append(
         element("track", { kind: "captions", srclang: file.language, label: file.label, src: file.url }),
