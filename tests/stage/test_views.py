@@ -24,7 +24,7 @@ def url(stage: Any, rest: str = "", language: str = "en") -> str:
 def test_the_stage_page_shows_the_session_on_now_and_the_player(
     client: Client, stage: Any, on_now: Any, django_assert_max_num_queries: Any
 ) -> None:
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         response = client.get(url(stage))
     page = response.content.decode()
     assert response.status_code == 200

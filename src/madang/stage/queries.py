@@ -75,6 +75,7 @@ def edition_stages(event: Event) -> list[Stage]:
 class Programme:
     """What a stage shows at one moment: the session on now, the next one, the last one."""
 
+    stage_id: int
     now: dt.datetime
     current: Session | None
     next: Session | None
@@ -93,7 +94,7 @@ def programme(stage: Stage, now: dt.datetime) -> Programme:
     current = sessions.filter(starts_at__lte=now, ends_at__gt=now).order_by("starts_at").first()
     upcoming = sessions.filter(starts_at__gt=now).order_by("starts_at", "id").first()
     previous = sessions.filter(ends_at__lte=now).order_by("-ends_at", "-id").first()
-    return Programme(now, current, upcoming, previous)
+    return Programme(stage.pk, now, current, upcoming, previous)
 
 
 @dataclass(frozen=True)
@@ -218,9 +219,20 @@ class StagePage:
     files: list[CaptionFile] = field(default_factory=list)
 
 
-def stage_page(stage: Stage, *, now: dt.datetime, track_id: int | None = None) -> StagePage:
-    """The stage at ``now`` with the chosen language track (the floor when unknown)."""
-    on_now = programme(stage, now)
+def stage_page(
+    stage: Stage,
+    *,
+    now: dt.datetime,
+    track_id: int | None = None,
+    known: Programme | None = None,
+    session: Session | None = None,
+) -> StagePage:
+    """The stage at ``now`` with the chosen language track (the floor when unknown).
+
+    ``known`` is the stage's programme when the caller has read it already; caption files are
+    those of ``session`` when given, else of the session on now.
+    """
+    on_now = known if known is not None and known.stage_id == stage.pk else programme(stage, now)
     tracks = track_views(stage, on_now.current)
     chosen = next((track for track in tracks if track.id == track_id), tracks[0])
     return StagePage(
@@ -230,5 +242,5 @@ def stage_page(stage: Stage, *, now: dt.datetime, track_id: int | None = None) -
         track=chosen,
         sign=player_for(stage.sign_language_url) if stage.sign_language_url else NO_PLAYER,
         caption_languages=caption_languages(stage),
-        files=caption_files(on_now.current),
+        files=caption_files(session or on_now.current),
     )

@@ -51,9 +51,15 @@ def _labels() -> dict[str, str]:
 def stage_player(context: template.Context, stage: Stage, session: Session | None = None) -> Any:
     """The player of ``stage`` with its language switch, sign-language video and captions."""
     request = context.get("request")
-    page = queries.stage_page(stage, now=timezone.now(), track_id=_track_id(request))
-    if session is not None:
-        page.files = queries.caption_files(session)
+    # The stage page has read the programme already; other pages let the player read it.
+    known = context.get("programme")
+    page = queries.stage_page(
+        stage,
+        now=timezone.now(),
+        track_id=_track_id(request),
+        known=known if isinstance(known, queries.Programme) else None,
+        session=session,
+    )
     session = session or page.programme.current
     audio_only = _flag(request, "audio")
     show_sign = _flag(request, "sign") and page.sign.kind != "none"
