@@ -28,6 +28,7 @@ from madang.notifications.models import OutboxMessage
 from madang.program.models import City, Event
 from madang.registration.models import Invitation, SessionPlace
 from madang.registration.models.session_places import SessionPlaceStatus
+from madang.stage.models import CaptionFile
 from tests.checkin.conftest import make_badge, make_entrance
 from tests.factories import (
     EventFactory,
@@ -40,12 +41,14 @@ from tests.factories import (
     VenueFactory,
 )
 from tests.factories.registration import CategoryFactory, RegistrationFactory
+from tests.factories.stage import StageFactory
 
 pytestmark = pytest.mark.django_db
 
 Role = EditionRole.Role
 ORGANISER = {Role.ORGANISER}
 PROGRAM = {Role.ORGANISER, Role.PROGRAM_EDITOR}
+CAPTIONERS = {Role.ORGANISER, Role.MODERATOR}
 
 
 def _audit_entry(event: Event) -> Model:
@@ -110,6 +113,16 @@ def _scan(event: Event) -> Model:
     )
 
 
+def _stage(event: Event) -> Model:
+    return StageFactory(room=RoomFactory(event=event), event=event)
+
+
+def _caption_file(event: Event) -> Model:
+    return CaptionFile.objects.create(
+        session=SessionFactory(event=event), language="en", content="WEBVTT\n"
+    )
+
+
 def _city(event: Event) -> Model:
     return City.objects.create(name={"ko": "부산", "en": "Busan"}, country="KR")
 
@@ -155,6 +168,8 @@ PAGES = [
     Page("checkin.scan", _scan, {Role.ORGANISER, Role.CHECKIN_STAFF}, set()),
     Page("checkin.badge", _badge, ORGANISER, ORGANISER),
     Page("checkin.badgestyle", _badge_style, ORGANISER, ORGANISER),
+    Page("stage.stage", _stage, PROGRAM, PROGRAM),
+    Page("stage.captionfile", _caption_file, CAPTIONERS, CAPTIONERS),
 ]
 
 # Registered in the admin but outside the matrix: global things only staff with model

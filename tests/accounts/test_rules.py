@@ -19,6 +19,7 @@ EXPECTED: dict[str, set[str]] = {
     "registration.manage_registrations": {Role.ORGANISER},
     "checkin.scan": {Role.ORGANISER, Role.CHECKIN_STAFF},
     "stage.moderate": {Role.ORGANISER, Role.MODERATOR},
+    "stage.caption": {Role.ORGANISER, Role.MODERATOR},
     "accounts.view_audit_log": {Role.ORGANISER},
     "accounts.manage_roles": {Role.ORGANISER},
 }

@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "registration.manage_registrations": frozenset({Role.ORGANISER}),
     "checkin.scan": frozenset({Role.ORGANISER, Role.CHECKIN_STAFF}),
     "stage.moderate": frozenset({Role.ORGANISER, Role.MODERATOR}),
+    "stage.caption": frozenset({Role.ORGANISER, Role.MODERATOR}),
     "accounts.view_audit_log": frozenset({Role.ORGANISER}),
     "accounts.manage_roles": frozenset({Role.ORGANISER}),
 }

@@ -13,3 +13,18 @@ ANNOUNCEMENTS = "announcements"
 def announcements(edition_slug: str) -> str:
     """Announcements to everyone watching an edition: ``announcements.<edition slug>``."""
     return f"{ANNOUNCEMENTS}.{edition_slug}"
+
+
+# Live stages (stage app) ---------------------------------------------------------------------
+STAGE_VIEWERS = "stage_viewers"
+CAPTIONS = "captions"
+
+
+def stage_viewers(stage_id: int) -> str:
+    """How many are watching a stage: ``stage_viewers.<stage id>`` (ephemeral)."""
+    return f"{STAGE_VIEWERS}.{stage_id}"
+
+
+def captions(stage_id: int) -> str:
+    """Live caption lines of a stage, every language: ``captions.<stage id>``."""
+    return f"{CAPTIONS}.{stage_id}"

@@ -224,3 +224,18 @@ def announcement_posted(announcement: Mapping[str, Any]) -> Event:
 def announcement_withdrawn(announcement_id: int) -> Event:
     """``{"id": 12}``."""
     return Event(ANNOUNCEMENT_WITHDRAWN, {"id": announcement_id})
+
+
+# Live stages: caption lines and viewer counts (stage app).
+CAPTION_LINE = "caption.line"
+VIEWERS_COUNTED = "viewers.counted"
+
+
+def caption_line(line: Mapping[str, Any]) -> Event:
+    """``{"line": {"id", "language", "text", "at"}}``: one line written by a captioner."""
+    return Event(CAPTION_LINE, {"line": dict(line)})
+
+
+def viewers_counted(count: int) -> Event:
+    """``{"count": 41}``: clients watching the stage now, across every worker."""
+    return Event(VIEWERS_COUNTED, {"count": count})

@@ -177,7 +177,9 @@ def timetable(event: Event, day: dt.date) -> Timetable:
 
 def public_session(event: Event, slug: str) -> Session | None:
     """A published session of the edition with its room, track and speakers, or None."""
-    return published_sessions(event).filter(slug=slug).first()
+    # The room's live stage (if any) comes along: the page links to it.
+    sessions = published_sessions(event).select_related("room__stage")
+    return sessions.filter(slug=slug).first()
 
 
 def _has_published_session_in(event: Event) -> Exists:

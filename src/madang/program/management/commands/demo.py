@@ -38,6 +38,10 @@ class Command(BaseCommand):
         events = load_demo_editions()
         for event in events:
             self.stdout.write(f"Loaded edition {event.slug}: {event.sessions.count()} sessions")
+        from madang.stage.demo import load_demo_stages
+
+        for stage in load_demo_stages(events):
+            self.stdout.write(f"Stage: /en/{stage.event.slug}/stage/{stage.slug}/")
         if scale:
             if scale < 1 or scale > 20000:
                 self.stderr.write("--scale must be between 1 and 20000")
