@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from madang.accounts.models import EditionRole
 from madang.stage import services
@@ -57,7 +58,7 @@ def test_a_caption_written_by_a_captioner_appears_in_a_viewers_page(
     viewer.goto(f"{server.url}/en/{stage.event.slug}/stage/main-hall/")
     # The page has subscribed and taken its viewer's place once the count shows.
     viewer.locator("[data-stage-viewers]:not([hidden])").wait_for(timeout=10000)
-    assert viewer.locator("[data-stage-viewers] [data-count]").inner_text() == "1"
+    expect(viewer.locator("[data-stage-viewers] [data-count]")).to_have_text("1")
     assert viewer.locator("[data-caption-lines]").get_attribute("aria-live") == "polite"
     # Debian's Chromium plays HLS itself, so no "cannot play" notice.
     assert viewer.locator("[data-player-status]").inner_text() == ""

@@ -150,7 +150,10 @@ else:
         },
         "versions": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(DATA_DIR / "cache" / "versions"),
+            # Parallel test processes each keep their own, for every test empties it.
+            "LOCATION": str(
+                DATA_DIR / "cache" / "versions" / os.environ.get("PYTEST_XDIST_WORKER", "")
+            ),
             "TIMEOUT": None,
         },
         "pages": _PAGES_CACHE,
