@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -105,6 +106,8 @@ def _clean_text(text: dict[str, str]) -> dict[str, str]:
         if not isinstance(value, str):
             raise errors.InvalidInput(gettext("Write the announcement in Korean or English."))
         value = " ".join(value.split())
+        if any(unicodedata.category(character) in ("Cc", "Cs") for character in value):
+            raise errors.InvalidInput(gettext("An announcement cannot contain control characters."))
         if len(value) > ANNOUNCEMENT_MAX_LENGTH:
             raise errors.InvalidInput(
                 gettext("An announcement has at most %(count)d characters per language.")
