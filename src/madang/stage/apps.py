@@ -6,3 +6,7 @@ class StageConfig(AppConfig):
     name = "madang.stage"
     label = "stage"
     verbose_name = _("Live stages")
+
+    def ready(self) -> None:
+        # The chat's websocket commands and topics (the live app discovers only handlers.py).
+        from madang.stage.chat import handlers  # noqa: F401
