@@ -85,9 +85,9 @@ def _visible(session_id: int) -> QuerySet[ChatMessage]:
     )
 
 
-def recent_messages(session_id: int, limit: int = RECENT_MESSAGES) -> list[dict[str, Any]]:
-    """The session's last ``limit`` visible messages, oldest first."""
-    found = list(_visible(session_id).order_by("-id")[:limit])
+def recent_messages(session_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+    """The session's last ``limit`` (``RECENT_MESSAGES``) visible messages, oldest first."""
+    found = list(_visible(session_id).order_by("-id")[: limit or RECENT_MESSAGES])
     return [message_data(message) for message in reversed(found)]
 
 
