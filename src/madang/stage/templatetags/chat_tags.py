@@ -80,6 +80,7 @@ def chat_panel(context: template.Context, session: Session | None, popout: bool 
         "user": user,
         "max_length": CHAT_MESSAGE_MAX_LENGTH,
         "csrf_token": context.get("csrf_token"),
+        "chat_error": context.get("chat_error", ""),
     }
 
 
