@@ -57,9 +57,7 @@ def test_the_pop_out_chat_lists_messages_as_text_without_personal_data(
     author.email, author.first_name = "author@example.org", "Jiwoo"
     author.save()
     ChatMessage.objects.create(session=session, author=author, text="<script>alert(1)</script>")
-    ChatMessage.objects.create(
-        session=session, author=author, text="removed", is_deleted=True
-    )
+    ChatMessage.objects.create(session=session, author=author, text="removed", is_deleted=True)
     response = client.get(chat_url(session))
     page = response.content.decode()
     assert response.status_code == 200
@@ -123,9 +121,12 @@ def test_the_moderation_page_is_for_moderators_only(client: Client, session: Any
         refused = signed_in(person_with(role, session.event)).get(chat_url(session, "moderate/"))
         assert refused.status_code == 403
     for role in (Role.MODERATOR, Role.ORGANISER):
-        assert signed_in(person_with(role, session.event)).get(
-            chat_url(session, "moderate/")
-        ).status_code == 200
+        assert (
+            signed_in(person_with(role, session.event))
+            .get(chat_url(session, "moderate/"))
+            .status_code
+            == 200
+        )
 
 
 def test_moderators_act_through_the_page(session: Any) -> None:
@@ -144,16 +145,20 @@ def test_moderators_act_through_the_page(session: Any) -> None:
     chat = ChatSettings.objects.get(session=session)
     assert (chat.slow_mode_seconds, chat.is_open, chat.word_list) == (15, False, ["바보", "spam"])
     assert client.post(address, {"action": "open"}).status_code == 302
-    assert client.post(
-        address, {"action": "mute", "message": message.pk, "minutes": "5"}
-    ).status_code == 302
+    assert (
+        client.post(address, {"action": "mute", "message": message.pk, "minutes": "5"}).status_code
+        == 302
+    )
     mute = ChatRestriction.objects.get()
     assert mute.user == viewer and mute.kind == "mute"
     assert client.post(address, {"action": "unban", "restriction": mute.pk}).status_code == 302
     assert client.post(address, {"action": "ban", "message": message.pk}).status_code == 302
-    assert client.post(
-        address, {"action": "dismiss", "report": report.pk, "message": message.pk}
-    ).status_code == 302
+    assert (
+        client.post(
+            address, {"action": "dismiss", "report": report.pk, "message": message.pk}
+        ).status_code
+        == 302
+    )
     assert ChatReport.objects.get().is_handled
     assert client.post(address, {"action": "delete", "message": message.pk}).status_code == 302
     assert ChatMessage.objects.get().is_deleted
@@ -185,6 +190,8 @@ def test_a_moderator_of_another_edition_may_not_act(session: Any) -> None:
     )
     other = SessionFactory()
     client = signed_in(person_with(Role.ORGANISER, other.event))
-    response = client.post(chat_url(session, "moderate/"), {"action": "delete", "message": message.pk})
+    response = client.post(
+        chat_url(session, "moderate/"), {"action": "delete", "message": message.pk}
+    )
     assert response.status_code == 403
     assert not ChatMessage.objects.get().is_deleted
