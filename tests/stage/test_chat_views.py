@@ -195,3 +195,32 @@ def test_a_moderator_of_another_edition_may_not_act(session: Any) -> None:
     )
     assert response.status_code == 403
     assert not ChatMessage.objects.get().is_deleted
+
+
+def test_the_back_office_lifts_restrictions_and_dismisses_reports_through_the_services(
+    session: Any,
+) -> None:
+    from django.urls import reverse
+
+    viewer = person_with(None, session.event)
+    moderator = person_with(Role.MODERATOR, session.event)
+    message = services.post_message(session=session, text="spam spam", by=viewer)
+    report = services.report_message(message=message, by=person_with(None, session.event))
+    ban = services.ban_user(session=session, user=viewer, by=moderator)
+    client = signed_in(moderator)
+    listing = client.get(reverse("admin:stage_chatrestriction_changelist"))
+    assert listing.status_code == 200
+    assert viewer.username not in listing.content.decode()
+    client.post(
+        reverse("admin:stage_chatrestriction_changelist"),
+        {"action": "lift", "_selected_action": [ban.pk]},
+    )
+    client.post(
+        reverse("admin:stage_chatreport_changelist"),
+        {"action": "dismiss", "_selected_action": [report.pk]},
+    )
+    ban.refresh_from_db()
+    report.refresh_from_db()
+    assert ban.lifted_by == moderator and report.handled_by == moderator
+    actions = set(AuditEntry.objects.filter(actor=moderator).values_list("action", flat=True))
+    assert {"stage.chat_lift_restriction", "stage.chat_dismiss_report"} <= actions

@@ -8,5 +8,6 @@ class StageConfig(AppConfig):
     verbose_name = _("Live stages")
 
     def ready(self) -> None:
-        # The chat's websocket commands and topics (the live app discovers only handlers.py).
-        from madang.stage.chat import handlers  # noqa: F401
+        # The chat's websocket commands and topics (the live app discovers only handlers.py)
+        # and its back-office pages (the admin discovers only admin.py).
+        from madang.stage.chat import admin, handlers  # noqa: F401
