@@ -304,3 +304,16 @@ def test_reports_are_rate_limited(session: Any, viewer: Any, settings: Any) -> N
     services.report_message(message=made[1], by=reporter)
     with pytest.raises(errors.Busy):
         services.report_message(message=made[2], by=reporter)
+
+
+def test_a_persons_messages_are_in_their_data_copy_and_go_with_their_account(
+    session: Any, viewer: Any, message: ChatMessage
+) -> None:
+    from madang.accounts import privacy
+
+    data = privacy.export_personal_data(user=viewer)
+    assert [(m["text"], m["session"]) for m in data["chat_messages"]] == [
+        ("안녕하세요 👋", session.pk)
+    ]
+    privacy.delete_account(user=viewer)
+    assert not ChatMessage.objects.exists()

@@ -83,9 +83,9 @@ def chat_apply(state: dict[str, Any], event_type: str, data: Mapping[str, Any]) 
 
 
 def moderation_snapshot(key: str, user: Any) -> dict[str, Any]:
-    session = queries.public_session(_session_id(key)) if key.isdigit() else None
-    if session is None:
-        session = Session.objects.select_related("event").filter(pk=_session_id(key)).first()
+    session = None
+    if key.isdigit() and len(key) <= 15:
+        session = Session.objects.select_related("event").filter(pk=int(key)).first()
     if session is None or not queries.may_moderate(user, session):
         # The same answer whether the session exists or not: nothing is revealed.
         raise errors.PermissionDenied(gettext("You may not moderate this chat."))
