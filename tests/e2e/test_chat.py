@@ -133,6 +133,17 @@ def test_muted_people_are_told_why_and_the_chat_pages_pass_axe(
             f"{server.url}/{language}/{stage.event.slug}/sessions/{session.pk}/chat/moderate/"
         )
         assert axe_violations(desk) == []
+    # A report arriving while the moderation page is open is announced there.
+    desk.locator("[data-moderation-live]").wait_for(state="attached")
+    other = person_with(None, stage.event)
+    reported = services.post_message(session=session, text="spam spam", by=other)
+    desk.wait_for_timeout(300)  # the page has subscribed by now
+    services.report_message(message=reported, by=writer)
+    desk.locator(
+        "[data-moderation-live]:not([hidden])",
+        has_text="New reports since this page was loaded: 1.",
+    ).wait_for(timeout=10000)
+    assert desk.locator("[data-moderation-live]").get_attribute("role") == "status"
     desk.goto(stage_address(server, stage, "ko"))
     desk.locator(MESSAGES, has_text="first message").wait_for(timeout=10000)
     assert axe_violations(desk) == []

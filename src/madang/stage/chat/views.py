@@ -14,12 +14,14 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from madang.common import errors
+from madang.live import groups
 from madang.program.models import Session
 from madang.stage.chat import handlers, queries, services
 from madang.stage.models import ChatMessage
@@ -130,6 +132,15 @@ def moderate_page(request: HttpRequest, slug: str, session_id: int) -> HttpRespo
                 }
                 for message in recent
             ],
+            "live_config": {
+                "liveModule": static("live/live.js"),
+                "chatTopic": groups.chat(session.pk),
+                "moderationTopic": groups.chat_moderation(session.pk),
+                "labels": {
+                    "reports": gettext("New reports since this page was loaded: %(count)s."),
+                    "messages": gettext("New messages: %(count)s."),
+                },
+            },
             "section": "program",
         },
         status=status,
