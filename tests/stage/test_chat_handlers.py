@@ -398,3 +398,23 @@ def test_reaction_clicks_reach_watchers_as_one_total(server: Server, monkeypatch
     received = run(scenario())
     assert [kind for _seq, kind, _data in received] == ["reactions.counted"]
     reactions.reset()
+
+
+@pytest.mark.redis
+def test_two_workers_add_to_one_window_in_redis() -> None:
+    import os
+
+    import redis
+
+    url = os.environ["MADANG_REDIS_URL"]
+    first, second = reactions.ReactionCounters(url), reactions.ReactionCounters(url)
+    stage_id = 900_000 + os.getpid() % 1000
+    redis.Redis.from_url(url).delete(*first._keys(stage_id))
+    # Only the window's first click, in either worker, schedules the flush.
+    assert [first.add(stage_id, "clap"), second.add(stage_id, "clap")] == [True, False]
+    for _ in range(5):
+        second.add(stage_id, "wow")
+    assert first.flush(stage_id) == ({"clap": 2, "wow": 5}, {"clap": 2, "wow": 5})
+    assert second.flush(stage_id) == ({}, {"clap": 2, "wow": 5})
+    assert first.totals(stage_id) == second.totals(stage_id) == {"clap": 2, "wow": 5}
+    redis.Redis.from_url(url).delete(*first._keys(stage_id))
