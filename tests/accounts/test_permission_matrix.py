@@ -28,7 +28,7 @@ from madang.notifications.models import OutboxMessage
 from madang.program.models import City, Event
 from madang.registration.models import Invitation, SessionPlace
 from madang.registration.models.session_places import SessionPlaceStatus
-from madang.stage.models import CaptionFile
+from madang.stage.models import CaptionFile, ChatMessage, ChatReport, ChatRestriction
 from tests.checkin.conftest import make_badge, make_entrance
 from tests.factories import (
     EventFactory,
@@ -123,6 +123,17 @@ def _caption_file(event: Event) -> Model:
     )
 
 
+def _chat_report(event: Event) -> Model:
+    message = ChatMessage.objects.create(
+        session=SessionFactory(event=event), author=UserFactory(), text="안녕"
+    )
+    return ChatReport.objects.create(message=message, reporter=UserFactory(), reason="spam")
+
+
+def _chat_restriction(event: Event) -> Model:
+    return ChatRestriction.objects.create(event=event, user=UserFactory(), kind="ban")
+
+
 def _city(event: Event) -> Model:
     return City.objects.create(name={"ko": "부산", "en": "Busan"}, country="KR")
 
@@ -170,6 +181,8 @@ PAGES = [
     Page("checkin.badgestyle", _badge_style, ORGANISER, ORGANISER),
     Page("stage.stage", _stage, PROGRAM, PROGRAM),
     Page("stage.captionfile", _caption_file, CAPTIONERS, CAPTIONERS),
+    Page("stage.chatreport", _chat_report, CAPTIONERS, set()),
+    Page("stage.chatrestriction", _chat_restriction, CAPTIONERS, set()),
 ]
 
 # Registered in the admin but outside the matrix: global things only staff with model

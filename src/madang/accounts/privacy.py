@@ -33,6 +33,7 @@ from madang.registration.models import (
     StarredSession,
 )
 from madang.registration.models.questions import new_invitation_token
+from madang.stage.models import ChatMessage
 
 # ".invalid" is reserved (RFC 2606), so no real address ever looks like this; the unique
 # reference keeps the one-active-registration-per-address rule of an edition satisfied.
@@ -229,6 +230,19 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
                 "at": _iso(entry.at),
             }
             for entry in entries
+        ],
+        # What they wrote in session chats (those a moderator deleted too).
+        "chat_messages": [
+            {
+                "edition": message.session.event.slug,
+                "session": message.session_id,
+                "text": message.text,
+                "at": _iso(message.created_at),
+                "deleted": message.is_deleted,
+            }
+            for message in ChatMessage.objects.filter(author=user)
+            .select_related("session__event")
+            .order_by("id")
         ],
     }
 

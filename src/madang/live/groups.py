@@ -28,3 +28,24 @@ def stage_viewers(stage_id: int) -> str:
 def captions(stage_id: int) -> str:
     """Live caption lines of a stage, every language: ``captions.<stage id>``."""
     return f"{CAPTIONS}.{stage_id}"
+
+
+# Chat and reactions (stage app) --------------------------------------------------------------
+CHAT = "chat"
+CHAT_MODERATION = "chat_moderation"
+REACTIONS = "reactions"
+
+
+def chat(session_id: int) -> str:
+    """A session's public chat: ``chat.<session id>``."""
+    return f"{CHAT}.{session_id}"
+
+
+def chat_moderation(session_id: int) -> str:
+    """Reports, restrictions and settings of a session's chat, for moderators only."""
+    return f"{CHAT_MODERATION}.{session_id}"
+
+
+def reactions(stage_id: int) -> str:
+    """Emoji reaction totals of a stage, published at most once a second (ephemeral)."""
+    return f"{REACTIONS}.{stage_id}"

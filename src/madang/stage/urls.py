@@ -3,6 +3,7 @@
 from django.urls import URLPattern, path
 
 from madang.stage import views
+from madang.stage.chat import urls as chat_urls
 
 urlpatterns: list[URLPattern] = [
     path("<slug:slug>/stage/<slug:key>/", views.stage_page, name="stage"),
@@ -19,3 +20,4 @@ urlpatterns: list[URLPattern] = [
     ),
     path("<slug:slug>/stage/<slug:key>/captions/", views.caption_api, name="stage-caption-api"),
 ]
+urlpatterns += chat_urls.urlpatterns
