@@ -3,6 +3,7 @@
 from django.urls import URLPattern, path
 
 from madang.stage import views
+from madang.stage.interaction.urls import urlpatterns as interaction_urls
 
 urlpatterns: list[URLPattern] = [
     path("<slug:slug>/stage/<slug:key>/", views.stage_page, name="stage"),
@@ -19,3 +20,5 @@ urlpatterns: list[URLPattern] = [
     ),
     path("<slug:slug>/stage/<slug:key>/captions/", views.caption_api, name="stage-caption-api"),
 ]
+
+urlpatterns += interaction_urls

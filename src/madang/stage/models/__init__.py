@@ -1,5 +1,7 @@
 """Live stage models, one module per area (streams and captions, Q&A and polls, chat)."""
 
+from madang.stage.models.polls import Poll, PollKind, PollOption, PollStatus, PollVote
+from madang.stage.models.qa import Question, QuestionSettings, QuestionStatus, QuestionVote
 from madang.stage.models.streams import (
     CaptionFile,
     CaptionLine,
@@ -14,6 +16,15 @@ __all__ = [
     "CaptionFile",
     "CaptionLine",
     "CaptionSource",
+    "Poll",
+    "PollKind",
+    "PollOption",
+    "PollStatus",
+    "PollVote",
+    "Question",
+    "QuestionSettings",
+    "QuestionStatus",
+    "QuestionVote",
     "Stage",
     "StageTrack",
     "StreamKind",
