@@ -341,6 +341,7 @@ def manage_poll(*, poll: Poll, action: str, by: Any) -> Poll:
                 Poll.objects.select_for_update()
                 .filter(session_id=locked.session_id, status=PollStatus.OPEN)
                 .exclude(pk=locked.pk)
+                .order_by("pk")
             )
             for other in others:
                 other.status = PollStatus.CLOSED
