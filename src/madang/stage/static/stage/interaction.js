@@ -158,7 +158,8 @@ class Interaction {
 
   async submit(event) {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+    // Read attributes: a field named "action" shadows the form's own properties.
+    if (!(form instanceof HTMLFormElement) || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
     event.preventDefault();
     const body = new FormData(form, event.submitter || undefined);
     const buttons = [...form.querySelectorAll("button")];
@@ -166,7 +167,7 @@ class Interaction {
     let answer = null;
     let ok = false;
     try {
-      const response = await fetch(form.action || window.location.href, {
+      const response = await fetch(form.getAttribute("action") || window.location.href, {
         method: "POST",
         body,
         credentials: "same-origin",
@@ -266,7 +267,8 @@ class Interaction {
     if (editing) {
       const kept = editing.closest("section");
       const replacement = [...box.children].find((s) => s.dataset.poll === kept.dataset.poll);
-      const stillOpen = this.polls.get(Number(kept.dataset.poll))?.status === "open";
+      const id = Number(kept.dataset.poll);
+      const stillOpen = this.polls.get(id)?.status === "open" && !this.votedPolls.has(id);
       if (replacement && stillOpen) replacement.replaceWith(kept);
     }
     this.pollsBox.replaceChildren(box);
