@@ -7,6 +7,7 @@ import contextlib
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -80,6 +81,8 @@ def test_questions_snapshot_plus_events_equals_a_fresh_snapshot(
 ) -> None:
     store = MemoryStore(buffer_size)
     realtime._store = store
+    # Each example starts with fresh rate-limit counters (they outlive examples otherwise).
+    cache.clear()
     try:
         session = SessionFactory()
         moderator = person_with(Role.MODERATOR, session.event)
@@ -138,6 +141,8 @@ def test_polls_snapshot_plus_events_equals_a_fresh_snapshot(
 ) -> None:
     store = MemoryStore(buffer_size)
     realtime._store = store
+    # Each example starts with fresh rate-limit counters (they outlive examples otherwise).
+    cache.clear()
     try:
         session = SessionFactory()
         moderator = person_with(Role.MODERATOR, session.event)
