@@ -28,7 +28,7 @@ from madang.notifications.models import OutboxMessage
 from madang.program.models import City, Event
 from madang.registration.models import Invitation, SessionPlace
 from madang.registration.models.session_places import SessionPlaceStatus
-from madang.stage.models import CaptionFile
+from madang.stage.models import CaptionFile, QuestionSettings
 from tests.checkin.conftest import make_badge, make_entrance
 from tests.factories import (
     EventFactory,
@@ -170,6 +170,12 @@ PAGES = [
     Page("checkin.badgestyle", _badge_style, ORGANISER, ORGANISER),
     Page("stage.stage", _stage, PROGRAM, PROGRAM),
     Page("stage.captionfile", _caption_file, CAPTIONERS, CAPTIONERS),
+    Page(
+        "stage.questionsettings",
+        lambda event: QuestionSettings.objects.create(event=event),
+        CAPTIONERS,
+        ORGANISER,
+    ),
 ]
 
 # Registered in the admin but outside the matrix: global things only staff with model
