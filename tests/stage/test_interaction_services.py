@@ -372,3 +372,17 @@ def test_voting_is_rate_limited(session: Any, settings: Any) -> None:
     services.vote_question(question=first, voter=phone())
     with pytest.raises(errors.Busy):
         services.vote_question(question=second, voter=phone())
+
+
+def test_a_users_questions_are_in_their_data_and_lose_the_name_with_the_account(
+    session: Any,
+) -> None:
+    from madang.accounts.privacy import delete_account, export_personal_data
+
+    user = User.objects.create(username="asker")
+    question = ask(session, "Mine?", voter=Voter(user=user), display_name="Ada")
+    exported = export_personal_data(user=user)["questions"]
+    assert [(q["text"], q["name_shown"]) for q in exported] == [("Mine?", "Ada")]
+    delete_account(user=user)
+    question.refresh_from_db()
+    assert (question.author, question.display_name, question.is_anonymous) == (None, "", True)

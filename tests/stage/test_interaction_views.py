@@ -304,3 +304,18 @@ def test_the_stage_page_stays_free_of_personal_state(stage: Any, on_now: Any) ->
 def test_the_session_page_links_to_the_audience_page(stage: Any, on_now: Any) -> None:
     page = Client().get(f"/en/{stage.event.slug}/sessions/{on_now.slug}/")
     assert audience_url(on_now) in page.content.decode()
+
+
+def test_asking_too_often_from_one_phone_is_answered_429(on_now: Any, settings: Any) -> None:
+    settings.STAGE_QUESTION_RATE_LIMIT = 1
+    client = Client()
+    client.get(audience_url(on_now))
+    first = client.post(
+        audience_url(on_now), {"action": "ask", "text": "one"}, HTTP_ACCEPT="application/json"
+    )
+    second = client.post(
+        audience_url(on_now), {"action": "ask", "text": "two"}, HTTP_ACCEPT="application/json"
+    )
+    assert (first.status_code, second.status_code) == (200, 429)
+    assert "Please wait a moment" in second.json()["error"]
+    assert Question.objects.count() == 1

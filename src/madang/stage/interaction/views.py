@@ -88,7 +88,9 @@ def _answer(
 ) -> HttpResponse:
     if _wants_json(request):
         if error is not None:
-            return JsonResponse({"error": error.message}, status=error.status_code)
+            # Over a rate limit: 429, so that clients know to slow down.
+            status = 429 if isinstance(error, errors.Busy) else error.status_code
+            return JsonResponse({"error": error.message}, status=status)
         return JsonResponse({"message": message})
     if error is not None:
         messages.error(request, error.message)
