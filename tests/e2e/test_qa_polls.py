@@ -88,6 +88,12 @@ def test_a_question_from_a_phone_is_approved_and_appears_on_another_screen(
     shown = kiosk.locator("[data-questions] .qa-item", has_text="Will the buses be")
     shown.wait_for(timeout=TIMEOUT)
     assert shown.locator(".qa-name").inner_text() == "Mina"
+    # The console redraws the question with its new buttons and keeps the keyboard on it.
+    pin = desk.locator("[data-questions] .qa-item", has_text="Will the buses be").get_by_role(
+        "button", name="Pin"
+    )
+    pin.wait_for(timeout=TIMEOUT)
+    assert pin.evaluate("button => button === document.activeElement")
     assert kiosk.locator("[data-questions] em").count() == 0
     phone.locator("[data-questions] .qa-item", has_text="Will the buses be").wait_for(
         timeout=TIMEOUT

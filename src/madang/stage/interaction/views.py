@@ -76,6 +76,7 @@ def labels() -> dict[str, str]:
         "failed": gettext("Not sent: the connection failed. Try again."),
         "connected": gettext("Live"),
         "offline": gettext("Reconnecting…"),
+        "newQuestion": gettext("A new question is waiting."),
     }
 
 

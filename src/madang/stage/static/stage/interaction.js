@@ -137,8 +137,10 @@ class Interaction {
 
   applyQuestion(type, data) {
     if (type === "question.updated") {
-      const newer = merge(this.questions.get(data.question.id), data.question);
+      const known = this.questions.get(data.question.id);
+      const newer = merge(known, data.question);
       if (!newer) return;
+      if (this.mode === "console" && !known && newer.status === "pending") this.say(this.label("newQuestion"));
       const shown =
         this.mode === "console" ? newer.status !== "rejected" : ["approved", ANSWERED].includes(newer.status);
       if (shown) this.questions.set(newer.id, newer);
@@ -161,9 +163,11 @@ class Interaction {
     // Read attributes: a field named "action" shadows the form's own properties.
     if (!(form instanceof HTMLFormElement) || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
     event.preventDefault();
+    // Buttons stay enabled (a disabled button would lose the keyboard focus); a second press
+    // while the first is on its way is ignored.
+    if (form.dataset.busy) return;
+    form.dataset.busy = "true";
     const body = new FormData(form, event.submitter || undefined);
-    const buttons = [...form.querySelectorAll("button")];
-    buttons.forEach((button) => (button.disabled = true));
     let answer = null;
     let ok = false;
     try {
@@ -178,7 +182,7 @@ class Interaction {
     } catch {
       answer = { error: this.label("failed") };
     }
-    buttons.forEach((button) => (button.disabled = false));
+    delete form.dataset.busy;
     if (!ok) {
       this.say(answer?.error || this.label("failed"), true);
       return;
@@ -215,7 +219,19 @@ class Interaction {
     const list = make("ol", { class: "qa-list", "data-qa-list": true });
     if (!items.length) list.append(make("li", { class: "qa-empty" }, this.label("noQuestions")));
     for (const q of items) list.append(this.questionItem(q));
+    // Keep the keyboard where it was: on the same question's button, or its neighbour's.
+    const focused = document.activeElement;
+    const before = focused && this.questionsBox.contains(focused) ? focused.closest("[data-question]") : null;
+    const index = before ? [...before.parentElement.children].indexOf(before) : -1;
     this.questionsBox.replaceChildren(list);
+    if (before) {
+      const same = list.querySelector(`[data-question="${before.dataset.question}"]`);
+      const target = same || list.children[Math.min(index, list.children.length - 1)];
+      const button =
+        target?.querySelector(`button[value="${focused.value}"]:not([disabled])`) ||
+        target?.querySelector("button:not([disabled])");
+      (button || this.questionsBox.closest("section")?.querySelector("h2") || document.body).focus?.();
+    }
   }
 
   questionItem(q) {
