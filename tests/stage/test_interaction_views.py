@@ -319,3 +319,32 @@ def test_asking_too_often_from_one_phone_is_answered_429(on_now: Any, settings: 
     assert (first.status_code, second.status_code) == (200, 429)
     assert "Please wait a moment" in second.json()["error"]
     assert Question.objects.count() == 1
+
+
+def test_every_word_the_pages_script_shows_is_translated() -> None:
+    from django.utils import translation
+
+    from madang.stage.interaction.views import labels
+
+    with translation.override("en"):
+        english = labels()
+    with translation.override("ko"):
+        korean = labels()
+    untranslated = [name for name in english if english[name] == korean[name]]
+    assert untranslated == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("ko", ["질문하기", "익명으로 질문하기", "질문 보내기"]),
+        ("en", ["Ask a question", "Ask anonymously"]),
+    ],
+)
+def test_the_audience_page_speaks_the_pages_language(
+    on_now: Any, lang: str, words: list[str]
+) -> None:
+    page = Client().get(audience_url(on_now, lang)).content.decode()
+    assert f'<html lang="{lang}"' in page
+    for word in words:
+        assert word in page
