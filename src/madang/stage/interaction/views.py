@@ -262,7 +262,7 @@ def kiosk(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         )
         context.update(
             audience_url=audience_url,
-            qr=qr_svg(audience_url, scale=6),
+            qr=qr_svg(audience_url, scale=8),
             questions=queries.public_questions(session.pk),
             polls=queries.public_polls(session.pk),
             config=public_config(session, mode="kiosk"),
