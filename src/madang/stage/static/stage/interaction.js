@@ -239,7 +239,8 @@ class Interaction {
       class: `qa-item status-${q.status}${q.pinned ? " is-pinned" : ""}`,
       "data-question": q.id,
     });
-    item.append(make("p", { class: "qa-text" }, q.text));
+    const textId = `question-${q.id}-text`;
+    item.append(make("p", { class: "qa-text", id: textId }, q.text));
     const meta = make("p", { class: "qa-meta" });
     meta.append(make("span", { class: "qa-name" }, q.name || this.label("anonymous")), " · ");
     meta.append(make("span", { class: "qa-votes" }, `${q.votes} ${this.label("votes")}`));
@@ -261,8 +262,14 @@ class Interaction {
     } else if (this.mode === "console") {
       const form = this.postForm("qa-actions button-row");
       form.append(this.hidden("question", q.id));
+      // Each button names the question it acts on to a screen reader.
       const action = (name, primary = false) =>
-        this.button(this.label(name), { name: "action", value: name, class: primary ? "button" : "button secondary" });
+        this.button(this.label(name), {
+          name: "action",
+          value: name,
+          class: primary ? "button" : "button secondary",
+          "aria-describedby": textId,
+        });
       if (q.status === "pending") form.append(action("approve", true));
       if (q.status !== "pending") form.append(action(q.pinned ? "unpin" : "pin"));
       if (q.status !== ANSWERED && q.status !== "pending") form.append(action("answer"));
