@@ -28,7 +28,13 @@ from madang.notifications.models import OutboxMessage
 from madang.program.models import City, Event
 from madang.registration.models import Invitation, SessionPlace
 from madang.registration.models.session_places import SessionPlaceStatus
-from madang.stage.models import CaptionFile, ChatMessage, ChatReport, ChatRestriction
+from madang.stage.models import (
+    CaptionFile,
+    ChatMessage,
+    ChatReport,
+    ChatRestriction,
+    QuestionSettings,
+)
 from tests.checkin.conftest import make_badge, make_entrance
 from tests.factories import (
     EventFactory,
@@ -183,6 +189,12 @@ PAGES = [
     Page("stage.captionfile", _caption_file, CAPTIONERS, CAPTIONERS),
     Page("stage.chatreport", _chat_report, CAPTIONERS, set()),
     Page("stage.chatrestriction", _chat_restriction, CAPTIONERS, set()),
+    Page(
+        "stage.questionsettings",
+        lambda event: QuestionSettings.objects.create(event=event),
+        CAPTIONERS,
+        ORGANISER,
+    ),
 ]
 
 # Registered in the admin but outside the matrix: global things only staff with model

@@ -33,7 +33,7 @@ from madang.registration.models import (
     StarredSession,
 )
 from madang.registration.models.questions import new_invitation_token
-from madang.stage.models import ChatMessage
+from madang.stage.models import ChatMessage, Question
 
 # ".invalid" is reserved (RFC 2606), so no real address ever looks like this; the unique
 # reference keeps the one-active-registration-per-address rule of an edition satisfied.
@@ -221,6 +221,21 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
             .select_related("event")
             .order_by("created_at", "id")
         ],
+        # Questions asked in sessions' Q&A while signed in.
+        "questions": [
+            {
+                "edition": question.session.event.slug,
+                "session": question.session_id,
+                "text": question.text,
+                "name_shown": question.display_name,
+                "anonymous": question.is_anonymous,
+                "status": question.status,
+                "created": _iso(question.created_at),
+            }
+            for question in Question.objects.filter(author=user)
+            .select_related("session__event")
+            .order_by("created_at", "id")
+        ],
         "audit_entries": [
             {
                 "action": entry.action,
@@ -309,6 +324,10 @@ def delete_account(*, user: User) -> dict[str, int]:
             "starred_sessions": StarredSession.objects.filter(user=user).delete()[0],
             "agenda_feeds": AgendaFeed.objects.filter(user=user).delete()[0],
             "roles": EditionRole.objects.filter(user=user).delete()[0],
+            # Their questions stay in the sessions' Q&A, without a name.
+            "questions": Question.objects.filter(author=user).update(
+                author=None, display_name="", is_anonymous=True
+            ),
             "audit_entries": AuditEntry.objects.filter(actor=user).update(
                 actor=None, actor_repr=f"deleted-user-{user.pk}"
             ),

@@ -135,3 +135,7 @@ class CaptionFileAdmin(EditionScopedAdmin):
         except DomainError as exc:
             raise PermissionDenied(exc.message) from exc
         obj.pk = saved.pk
+
+
+# The Q&A setting of each edition.
+from madang.stage.interaction import admin as _interaction_admin  # noqa: E402, F401

@@ -57,4 +57,7 @@ def load_demo_stages(events: list[Event]) -> list[Stage]:
                 )
             stages.append(stage)
         bump_program_version(event.pk)
+    from madang.stage.interaction.demo import load_demo_interaction
+
+    load_demo_interaction(stages)
     return stages

@@ -97,3 +97,7 @@ def caption(context: HandlerContext, payload: dict[str, Any]) -> dict[str, Any]:
         stage=stage, language=payload["language"], text=payload["text"], by=context.user
     )
     return {"id": line.pk}
+
+
+# The Q&A and polls register their own topics and commands.
+from madang.stage.interaction import handlers as _interaction  # noqa: E402, F401

@@ -4,6 +4,7 @@ from django.urls import URLPattern, path
 
 from madang.stage import views
 from madang.stage.chat import urls as chat_urls
+from madang.stage.interaction.urls import urlpatterns as interaction_urls
 
 urlpatterns: list[URLPattern] = [
     path("<slug:slug>/stage/<slug:key>/", views.stage_page, name="stage"),
@@ -21,3 +22,5 @@ urlpatterns: list[URLPattern] = [
     path("<slug:slug>/stage/<slug:key>/captions/", views.caption_api, name="stage-caption-api"),
 ]
 urlpatterns += chat_urls.urlpatterns
+
+urlpatterns += interaction_urls

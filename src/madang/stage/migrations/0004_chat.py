@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("program", "0001_initial"),
-        ("stage", "0002_streams"),
+        ("stage", "0003_qa_polls"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

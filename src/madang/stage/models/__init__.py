@@ -7,6 +7,8 @@ from madang.stage.models.chat import (
     ChatSettings,
     RestrictionKind,
 )
+from madang.stage.models.polls import Poll, PollKind, PollOption, PollStatus, PollVote
+from madang.stage.models.qa import Question, QuestionSettings, QuestionStatus, QuestionVote
 from madang.stage.models.streams import (
     CaptionFile,
     CaptionLine,
@@ -25,6 +27,15 @@ __all__ = [
     "ChatReport",
     "ChatRestriction",
     "ChatSettings",
+    "Poll",
+    "PollKind",
+    "PollOption",
+    "PollStatus",
+    "PollVote",
+    "Question",
+    "QuestionSettings",
+    "QuestionStatus",
+    "QuestionVote",
     "RestrictionKind",
     "Stage",
     "StageTrack",
