@@ -42,6 +42,7 @@ from tests.factories import (
 )
 from tests.factories.registration import CategoryFactory, RegistrationFactory
 from tests.factories.stage import StageFactory
+from tests.venue.conftest import make_space
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +171,7 @@ PAGES = [
     Page("checkin.badgestyle", _badge_style, ORGANISER, ORGANISER),
     Page("stage.stage", _stage, PROGRAM, PROGRAM),
     Page("stage.captionfile", _caption_file, CAPTIONERS, CAPTIONERS),
+    Page("venue.venuespace", lambda event: make_space(event), ORGANISER, ORGANISER),
 ]
 
 # Registered in the admin but outside the matrix: global things only staff with model

@@ -16,15 +16,15 @@ from tests.live.conftest import live_settings, server  # noqa: F401
 
 def make_space(event: Any = None, **fields: Any) -> VenueSpace:
     event = event or EventFactory(is_published=True)
-    stage = StageFactory(room=RoomFactory(event=event), event=event, slug="main-hall")
     values: dict[str, Any] = {
         "slug": "roundtable",
         "name": {"ko": "원탁회의", "en": "Roundtable"},
         "map_key": "roundtable",
         "capacity": 50,
-        "stage": stage,
     }
     values.update(fields)
+    if "stage" not in values:
+        values["stage"] = StageFactory(room=RoomFactory(event=event), event=event)
     return VenueSpace.objects.create(event=event, **values)
 
 

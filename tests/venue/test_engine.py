@@ -110,7 +110,7 @@ def test_more_than_five_moves_a_second_are_dropped(plaza: Space) -> None:
 
 
 def test_positions_reach_only_avatars_whose_area_covers_them(plaza: Space) -> None:
-    near_mover, near_box = enter(plaza, "near")
+    _near_mover, near_box = enter(plaza, "near")
     far, far_box = enter(plaza, "far")
     mover, _mover_box = enter(plaza, "mover")
     walk(plaza, far, 5, 95)  # the lounge, far from the spawn
@@ -138,7 +138,7 @@ def test_walking_into_view_shows_those_standing_there(plaza: Space) -> None:
 
 
 def test_leaving_someones_view_sends_the_move_out_of_it(plaza: Space) -> None:
-    watcher, watcher_box = enter(plaza, "watcher")
+    _watcher, watcher_box = enter(plaza, "watcher")
     leaver, _box = enter(plaza, "leaver")
     deliver(plaza)
     watcher_box.frames.clear()
@@ -169,7 +169,7 @@ def test_zone_chat_reaches_the_zone_only_and_is_cleaned(plaza: Space) -> None:
 
 
 def test_zone_changes_and_arrivals_reach_the_whole_instance(plaza: Space) -> None:
-    a, a_box = enter(plaza, "a")
+    _a, a_box = enter(plaza, "a")
     b, _b_box = enter(plaza, "b")
     plaza.go_to_zone(b.id, "booth-energy")
     deliver(plaza)

@@ -37,10 +37,17 @@ def test_walls_block_tiles_and_zones_are_found_by_position() -> None:
             10,
             10,
             (9, 9),
-            zones=(Zone("a", "stage", "가", "A", Rect(0, 0, 5, 5)), Zone("b", "lounge", "나", "B", Rect(4, 4, 2, 2))),
+            zones=(
+                Zone("a", "stage", "가", "A", Rect(0, 0, 5, 5)),
+                Zone("b", "lounge", "나", "B", Rect(4, 4, 2, 2)),
+            ),
         ),
-        VenueMap("x", "가", "A", 10, 10, (9, 9), zones=(Zone("a", "disco", "가", "A", Rect(0, 0, 2, 2)),)),
-        VenueMap("x", "가", "A", 10, 10, (9, 9), zones=(Zone("a", "stage", "", "A", Rect(0, 0, 2, 2)),)),
+        VenueMap(
+            "x", "가", "A", 10, 10, (9, 9), zones=(Zone("a", "disco", "가", "A", Rect(0, 0, 2, 2)),)
+        ),
+        VenueMap(
+            "x", "가", "A", 10, 10, (9, 9), zones=(Zone("a", "stage", "", "A", Rect(0, 0, 2, 2)),)
+        ),
         VenueMap("x", "가", "A", 0, 10, (0, 0)),
     ],
 )
