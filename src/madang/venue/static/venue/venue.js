@@ -455,6 +455,23 @@ async function start(config) {
 
   const ZONE_FILL = { stage: "#fde68a", audience: "#dbeafe", booth: "#dcfce7", lounge: "#fce7f3" };
 
+  // The people drawn on the map, also as text (for screen readers), renewed once a second.
+  const nearby = $("[data-nearby]");
+  let nearbyAt = 0;
+  function renderNearby(now, shown) {
+    if (now - nearbyAt < 1000) return;
+    nearbyAt = now;
+    const items = shown.map(([id, person, position]) => {
+      const item = document.createElement("li");
+      item.dataset.id = id;
+      item.dataset.x = String(position.x);
+      item.dataset.y = String(position.y);
+      item.textContent = `${describe(person)} (${position.x}, ${position.y})`;
+      return item;
+    });
+    nearby.replaceChildren(...items);
+  }
+
   function draw(now) {
     stepTowards(now);
     if (state.me) sendPosition(now);
@@ -472,13 +489,19 @@ async function start(config) {
     context.fillStyle = "#475569";
     for (const [x, y, w, h] of map.walls) context.fillRect(x * scale, y * scale, w * scale, h * scale);
     const mine = state.me ? me() : null;
-    const range = state.cell * 1.5;
+    // Positions outside the cells around one's own are no longer sent, so no longer drawn.
+    const range = state.cell * 2;
+    const shown = [];
     for (const [id, position] of state.positions) {
       const person = state.people.get(id);
       if (!person) continue;
-      if (mine && id !== state.me && (Math.abs(position.x - mine.x) > range * 2 || Math.abs(position.y - mine.y) > range * 2)) continue;
+      const far =
+        mine && (Math.abs(position.x - mine.x) > range || Math.abs(position.y - mine.y) > range);
+      if (id !== state.me && far) continue;
       drawAvatar(person, position, scale, id === state.me);
+      shown.push([id, person, position]);
     }
+    if (state.me) renderNearby(now, shown);
     requestAnimationFrame(draw);
   }
 
