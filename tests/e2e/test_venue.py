@@ -48,7 +48,8 @@ def test_two_visitors_see_each_others_avatars_walk(
     enter(walker, url, "Walker")
     enter(watcher, url, "Watcher")
     watcher.wait_for_function(
-        "() => [...document.querySelectorAll('[data-nearby] li')].some(li => li.textContent.includes('Walker'))",
+        """() => [...document.querySelectorAll('[data-nearby] li')].some(
+             li => li.textContent.includes('Walker'))""",
         timeout=10000,
     )
     before = position_of(watcher, "Walker")
