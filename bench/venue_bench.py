@@ -330,7 +330,8 @@ def row(result: dict[str, Any], base_p95: float) -> str:
     ratio = f"{p95 / base_p95:.1f}x" if base_p95 else "-"
     return (
         f"| {result['avatars']} ({result['joined']} in) | {len(lat)} "
-        f"| {ms(percentile(lat, 0.5))} | {ms(p95)} | {ms(percentile(lat, 0.99))} | {ratio} | {result['server_cpu']:.0%} "
+        f"| {ms(percentile(lat, 0.5))} | {ms(p95)} | {ms(percentile(lat, 0.99))} | {ratio} "
+        f"| {result['server_cpu']:.0%} "
         f"| {' + '.join(f'{c:.0%}' for c in result['client_cpu'])} "
         f"| {ms(percentile(result['pings'], 0.5))} / {ms(percentile(result['pings'], 0.95))} |"
     )
