@@ -170,10 +170,31 @@ class Space:
         self.instances: dict[int, Instance] = {}
         self.avatars: dict[str, Avatar] = {}
         self.floor = Floor()
+        # With several serving processes (hub.py): what this process changed since the last
+        # tick, for the others to apply, and which process each remote avatar belongs to.
+        self.relay = False
+        self.ops: list[list[Any]] = []
+        self.relay_moves: dict[str, tuple[int, int]] = {}
+        self.home: dict[str, str] = {}
+        self._applying = False
+        # A process keeps a space without clients of its own until then (monotonic time).
+        self.kept_until = 0.0
+
+    def _op(self, *op: Any) -> None:
+        if self.relay and not self._applying:
+            self.ops.append(list(op))
+
+    def take_ops(self) -> tuple[list[list[Any]], list[list[Any]]]:
+        """The changes to relay, and the moves (one per avatar), emptied."""
+        ops, moves = self.ops, [[key, x, y] for key, (x, y) in self.relay_moves.items()]
+        self.ops, self.relay_moves = [], {}
+        return ops, moves
 
     # Joining and leaving ----------------------------------------------------------------
 
-    def choose_instance(self) -> Instance:
+    def choose_instance(self, wanted: int | None = None) -> Instance:
+        if wanted is not None:
+            return self.instances.get(wanted) or self.instances.setdefault(wanted, Instance(wanted))
         for number in sorted(self.instances):
             if len(self.instances[number].avatars) < self.capacity:
                 return self.instances[number]
@@ -194,9 +215,11 @@ class Space:
         guest: bool,
         host: bool,
         send: Send | None,
+        instance_number: int | None = None,
+        at: tuple[int, int] | None = None,
     ) -> Avatar:
-        instance = self.choose_instance()
-        x, y = self.map.spawn
+        instance = self.choose_instance(instance_number)
+        x, y = at or self.map.spawn
         zone = self.map.zone_at(x, y)
         avatar = Avatar(
             id=avatar_id,
@@ -217,12 +240,31 @@ class Space:
         instance.place(avatar)
         instance.events.append(dumps(["arrived", avatar.public()]))
         instance.moved.setdefault(avatar.id, avatar.cell)
+        self._op("join", self.state_of(avatar))
         return avatar
+
+    def state_of(self, avatar: Avatar) -> dict[str, Any]:
+        """An avatar as another process needs it to mirror it."""
+        return {
+            "id": avatar.id,
+            "name": avatar.name,
+            "colour": avatar.colour,
+            "shape": avatar.shape,
+            "guest": avatar.guest,
+            "host": avatar.host,
+            "x": avatar.x,
+            "y": avatar.y,
+            "instance": avatar.instance,
+            "hand_at": avatar.hand_at,
+        }
 
     def leave(self, avatar_id: str) -> Avatar | None:
         avatar = self.avatars.pop(avatar_id, None)
         if avatar is None:
             return None
+        self.home.pop(avatar_id, None)
+        self.relay_moves.pop(avatar_id, None)
+        self._op("leave", avatar_id)
         instance = self.instances[avatar.instance]
         instance.unplace(avatar)
         instance.avatars.pop(avatar.id, None)
@@ -303,6 +345,8 @@ class Space:
     def _put(self, avatar: Avatar, instance: Instance, x: int, y: int) -> None:
         old_cell = avatar.cell
         instance.moved.setdefault(avatar.id, old_cell)
+        if self.relay and not self._applying:
+            self.relay_moves[avatar.id] = (x, y)
         if (x // CELL, y // CELL) != old_cell:
             instance.unplace(avatar, old_cell)
             avatar.x, avatar.y = x, y
@@ -336,7 +380,9 @@ class Space:
             "at": int(at * 1000),
         }
         instance = self.instances[avatar.instance]
-        instance.chat.setdefault(avatar.zone, []).append(dumps(["chat", message]))
+        frame = dumps(["chat", message])
+        instance.chat.setdefault(avatar.zone, []).append(frame)
+        self._op("chat", avatar.instance, avatar.zone, frame)
         return message
 
     def queue(self) -> list[Avatar]:
@@ -395,6 +441,16 @@ class Space:
         return self.floor.data(self.queue())
 
     def _floor_changed(self) -> None:
+        self._op(
+            "floor",
+            {
+                "speaker": self.floor.speaker,
+                "speaker_name": self.floor.speaker_name,
+                "ends_at": self.floor.ends_at,
+                "spotlight": self.floor.spotlight,
+                "hands": {a.id: a.hand_at for a in self.avatars.values() if a.hand_at is not None},
+            },
+        )
         frame = dumps(["floor", self.floor.data(self.queue())])
         for instance in self.instances.values():
             instance.events = [
@@ -406,6 +462,83 @@ class Space:
         if self.floor.ends_at is not None and now >= self.floor.ends_at:
             self.floor.speaker, self.floor.speaker_name, self.floor.ends_at = None, "", None
             self._floor_changed()
+
+    # Changes made by other processes (hub.py relays them) ------------------------------------
+
+    def apply(self, home: str, ops: list[list[Any]], moves: list[list[Any]]) -> None:
+        """Mirror what another serving process changed in this space."""
+        self._applying = True
+        try:
+            for op in ops:
+                self._apply_one(home, op)
+            for avatar_id, x, y in moves:
+                avatar = self.avatars.get(avatar_id)
+                if avatar is not None and avatar.send is None and self.map.free(x, y):
+                    self._put(avatar, self.instances[avatar.instance], x, y)
+        finally:
+            self._applying = False
+
+    def _apply_one(self, home: str, op: list[Any]) -> None:
+        kind = op[0]
+        if kind == "join":
+            state = op[1]
+            known = self.avatars.get(state["id"])
+            if known is not None:
+                if known.send is not None:
+                    return  # one of ours: never replaced by a mirror
+                self.leave(known.id)
+            avatar = self.join(
+                avatar_id=state["id"],
+                connection_id="",
+                name=state["name"],
+                colour=state["colour"],
+                shape=state["shape"],
+                guest=state["guest"],
+                host=state["host"],
+                send=None,
+                instance_number=state["instance"],
+                at=(state["x"], state["y"]) if self.map.free(state["x"], state["y"]) else None,
+            )
+            avatar.hand_at = state.get("hand_at")
+            self.home[avatar.id] = home
+        elif kind == "leave":
+            leaving = self.avatars.get(op[1])
+            if leaving is not None and leaving.send is None:
+                self.leave(leaving.id)
+        elif kind == "chat":
+            instance = self.instances.get(op[1])
+            if instance is not None:
+                instance.chat.setdefault(op[2], []).append(op[3])
+        elif kind == "floor":
+            data = op[1]
+            self.floor = Floor(
+                speaker=data["speaker"],
+                speaker_name=data["speaker_name"],
+                ends_at=data["ends_at"],
+                spotlight=data["spotlight"],
+            )
+            hands = data.get("hands") or {}
+            for avatar in self.avatars.values():
+                avatar.hand_at = hands.get(avatar.id)
+            self._floor_changed()
+
+    def forget_home(self, home: str) -> None:
+        """Drop the avatars of a process that stopped speaking (it ended without saying so)."""
+        for avatar_id in [key for key, owner in self.home.items() if owner == home]:
+            avatar = self.avatars.get(avatar_id)
+            if avatar is not None and avatar.send is None:
+                self._applying = True
+                try:
+                    self.leave(avatar_id)
+                finally:
+                    self._applying = False
+
+    def local_state(self) -> list[list[Any]]:
+        """Ops that recreate this process's own avatars and the floor elsewhere."""
+        ops: list[list[Any]] = [
+            ["join", self.state_of(avatar)] for avatar in self.avatars.values() if avatar.send
+        ]
+        return ops
 
     # The tick ----------------------------------------------------------------------------
 

@@ -79,6 +79,7 @@ async def join(context: HandlerContext, payload: dict[str, Any]) -> dict[str, An
     shape = payload.get("shape", SHAPES[0])
     if shape not in SHAPES:
         raise errors.InvalidInput(gettext("Choose one of the shapes offered."))
+    await hub.hub().enter_space(entry)
     space, avatar = hub.hub().join(
         entry,
         connection_id=context.connection_id,

@@ -1,8 +1,17 @@
 """The venue of this process: its spaces in memory and the tick that sends what changed.
 
 One hub per event loop (the serving process's), created on the first ``venue.join``. Every
-``TICK`` seconds it asks each space for its frames (``engine.Space.tick``) and writes them to
-the connections, then lets the speaking timers run out. A connection holds at most one avatar.
+``VENUE_TICK_SECONDS`` it asks each space for its frames (``engine.Space.tick``) and writes them
+to the connections, then lets the speaking timers run out. A connection holds one avatar.
+
+With Redis (several websocket workers), each worker's hub mirrors the avatars of the others: per
+tick and space it publishes one message with what its own avatars did (arrivals, departures,
+moves, chat, the floor) to the group ``venue_relay.<space id>`` of the channel layer, and applies
+the others' messages to its mirror, so that every worker delivers every position to its own
+clients. A hub entering a space asks the others for their avatars (``hello``); every few
+seconds it says which avatars it still holds (``alive``), and a worker not heard from for
+``SILENT_AFTER_SECONDS`` has its avatars dropped. If Redis is unreachable, each worker goes on
+alone with its own avatars.
 """
 
 from __future__ import annotations
@@ -13,13 +22,22 @@ import secrets
 import time
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from madang.venue.engine import Avatar, Send, Space
 from madang.venue.maps import get_map
 
 logger = logging.getLogger("madang.venue")
+
+ALIVE_EVERY_SECONDS = 5.0
+SILENT_AFTER_SECONDS = 15.0
+
+
+def relay_group(space_id: int) -> str:
+    return f"venue_relay.{space_id}"
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,12 @@ class Hub:
         self.connections: dict[str, tuple[int, str]] = {}
         self.task: asyncio.Task[None] | None = None
         self.sent_frames = 0
+        self.id = secrets.token_hex(6)
+        self.relaying = bool(getattr(settings, "REDIS_URL", ""))
+        self.channel = ""
+        self.reader: asyncio.Task[None] | None = None
+        self.heard: dict[str, float] = {}  # other hub id -> monotonic time last heard
+        self.last_alive = 0.0
 
     def space(self, entry: Entry) -> Space:
         found = self.spaces.get(entry.space_id)
@@ -50,9 +74,31 @@ class Hub:
             found = self.spaces[entry.space_id] = Space(
                 entry.space_id, get_map(entry.map_key), entry.capacity
             )
+            found.relay = self.relaying
         else:
             found.capacity = max(1, entry.capacity)
         return found
+
+    async def enter_space(self, entry: Entry) -> None:
+        """Join the space's relay group (and hear the others' avatars) before the first avatar."""
+        if not self.relaying or entry.space_id in self.spaces:
+            return
+        try:
+            layer = get_channel_layer()
+            if not self.channel:
+                self.channel = await layer.new_channel("venue.")
+                self.reader = asyncio.get_running_loop().create_task(self._read())
+            await layer.group_add(relay_group(entry.space_id), self.channel)
+            # Kept while the newcomer enters, even before its avatar is there.
+            self.space(entry).kept_until = time.monotonic() + 5.0
+            await layer.group_send(
+                relay_group(entry.space_id),
+                {"type": "venue.hello", "hub": self.id, "space": entry.space_id,
+                 "reply_to": self.channel},
+            )  # fmt: skip
+            # The others' avatars arrive within a moment: as arrivals in the next ticks.
+        except Exception:
+            logger.warning("venue relay unavailable: this worker goes on alone", exc_info=True)
 
     def join(
         self, entry: Entry, *, connection_id: str, colour: int, shape: str, send: Send | None
@@ -112,18 +158,111 @@ class Hub:
 
     async def tick(self) -> None:
         now = time.time()
+        alive = self.relaying and time.monotonic() - self.last_alive > ALIVE_EVERY_SECONDS
+        if alive:
+            self.last_alive = time.monotonic()
+            self._forget_silent()
         for key in list(self.spaces):
             space = self.spaces[key]
             space.expire_floor(now)
+            if self.relaying:
+                await self._publish(space, alive)
             frames = space.tick()
-            if not space.avatars:
+            if time.monotonic() > space.kept_until and not any(
+                avatar.send is not None for avatar in space.avatars.values()
+            ):
+                # No client of this process is here any more; nothing to mirror either.
                 del self.spaces[key]
+                await self._leave_group(key)
             for send, frame in frames:
                 try:
                     await send(frame)
                 except Exception:
                     logger.debug("venue frame not sent", exc_info=True)
             self.sent_frames += len(frames)
+
+    # The relay between workers -----------------------------------------------------------
+
+    async def _publish(self, space: Space, alive: bool) -> None:
+        ops, moves = space.take_ops()
+        if not (ops or moves or alive):
+            return
+        message: dict[str, Any] = {
+            "type": "venue.relay",
+            "hub": self.id,
+            "space": space.key,
+            "ops": ops,
+            "moves": moves,
+        }
+        if alive:
+            message["alive"] = True
+        try:
+            await get_channel_layer().group_send(relay_group(space.key), message)
+        except Exception:
+            logger.debug("venue relay not sent", exc_info=True)
+
+    async def _leave_group(self, space_id: int) -> None:
+        if not self.channel:
+            return
+        try:
+            await get_channel_layer().group_discard(relay_group(space_id), self.channel)
+        except Exception:
+            logger.debug("venue relay group not left", exc_info=True)
+
+    async def _read(self) -> None:
+        layer = get_channel_layer()
+        while True:
+            try:
+                message = await layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.debug("venue relay read failed", exc_info=True)
+                await asyncio.sleep(1.0)
+                continue
+            try:
+                await self._received(message)
+            except Exception:
+                logger.warning("venue relay message not applied", exc_info=True)
+
+    async def _received(self, message: dict[str, Any]) -> None:
+        sender = str(message.get("hub", ""))
+        space = self.spaces.get(int(message.get("space", 0)))
+        if sender == self.id or space is None:
+            return
+        self.heard[sender] = time.monotonic()
+        kind = message.get("type")
+        if kind == "venue.hello":
+            # Tell the newcomer who is here (our own avatars) and where the floor stands.
+            ops = space.local_state()
+            ops.append(["floor", _floor_state(space)])
+            await get_channel_layer().send(
+                str(message["reply_to"]),
+                {"type": "venue.relay", "hub": self.id, "space": space.key, "ops": ops,
+                 "moves": []},
+            )  # fmt: skip
+        elif kind == "venue.relay":
+            space.apply(sender, list(message.get("ops") or []), list(message.get("moves") or []))
+            self._start()
+
+    def _forget_silent(self) -> None:
+        now = time.monotonic()
+        for hub_id, heard in list(self.heard.items()):
+            if now - heard > SILENT_AFTER_SECONDS:
+                del self.heard[hub_id]
+                for space in self.spaces.values():
+                    space.forget_home(hub_id)
+
+
+def _floor_state(space: Space) -> dict[str, Any]:
+    floor = space.floor
+    return {
+        "speaker": floor.speaker,
+        "speaker_name": floor.speaker_name,
+        "ends_at": floor.ends_at,
+        "spotlight": floor.spotlight,
+        "hands": {a.id: a.hand_at for a in space.avatars.values() if a.hand_at is not None},
+    }
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
