@@ -44,6 +44,7 @@ from bench._common import (
     stop_on_sigterm,
 )
 from bench.live_bench import (
+    PROFILE,
     percentile,
     process_tree_cpu,
     raise_file_limit,
@@ -395,7 +396,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--redis", action="store_true", help=f"then two workers on Redis ({REDIS_URL})"
     )
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the one-process server")
     args = parser.parse_args(argv)
+    PROFILE["path"] = str(Path(args.profile).resolve()) if args.profile else ""
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     clock = Clock(TIME_BUDGET_S * (2 if args.redis else 1))
     limit = raise_file_limit(args.avatars + 1000)

@@ -95,14 +95,19 @@ class VenueMap:
 
     def free_tile_in(self, zone: Zone, taken: int = 0) -> tuple[int, int]:
         """A free tile of ``zone`` near its centre, spread by ``taken`` (people already there)."""
-        tiles = [
-            (x, y)
-            for y in range(zone.rect.y, zone.rect.y + zone.rect.h)
-            for x in range(zone.rect.x, zone.rect.x + zone.rect.w)
-            if self.free(x, y)
-        ]
-        cx, cy = zone.centre
-        tiles.sort(key=lambda tile: (abs(tile[0] - cx) + abs(tile[1] - cy), tile))
+        tiles = _zone_tiles.get((self.key, zone.key))
+        if tiles is None:
+            cx, cy = zone.centre
+            tiles = sorted(
+                (
+                    (x, y)
+                    for y in range(zone.rect.y, zone.rect.y + zone.rect.h)
+                    for x in range(zone.rect.x, zone.rect.x + zone.rect.w)
+                    if self.free(x, y)
+                ),
+                key=lambda tile: (abs(tile[0] - cx) + abs(tile[1] - cy), tile),
+            )
+            _zone_tiles[(self.key, zone.key)] = tiles
         return tiles[taken % len(tiles)]
 
     def data(self, language: str) -> dict[str, Any]:
@@ -123,6 +128,10 @@ class VenueMap:
                 for zone in self.zones
             ],
         }
+
+
+# (map key, zone key) -> the zone's free tiles, nearest its centre first.
+_zone_tiles: dict[tuple[str, str], list[tuple[int, int]]] = {}
 
 
 class MapError(ValueError):
