@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
+from madang.accounts.models import EditionRole
 from tests.e2e.test_live import AsgiServer, edition, server  # noqa: F401
+from tests.e2e.test_stage import signed_in_context
 from tests.e2e.test_public_site import axe_violations
 from tests.live.conftest import live_settings  # noqa: F401
+from tests.stage.conftest import person_with
 from tests.venue.conftest import make_space
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -107,3 +110,31 @@ def test_the_accessible_view_announces_arrivals_and_moves_by_button(
     listener.locator("[data-chat] li", has_text="<b>안녕</b>").wait_for(timeout=10000)
     assert listener.locator("[data-chat] b").count() == 0
     assert axe_violations(listener) == []
+
+
+def test_a_host_gives_the_floor_to_a_raised_hand_and_everyone_hears_it(
+    browser: Any,
+    server: AsgiServer,  # noqa: F811
+    edition: Any,  # noqa: F811
+) -> None:
+    space = make_space(event=edition)
+    moderator = person_with(EditionRole.Role.MODERATOR, edition)
+    moderator.first_name = "Mayor"
+    moderator.save()
+    url = f"{server.url}/en/{edition.slug}/venue/{space.slug}/list/"
+    host = signed_in_context(browser, server.url, moderator).new_page()
+    host.goto(url)
+    host.locator("[data-signed-in]:not([hidden])").wait_for(timeout=10000)
+    host.locator("[data-venue-join] button[type=submit]").click()
+    host.locator("[data-host-tools]:not([hidden])").wait_for(timeout=10000)
+    citizen = guest_page(browser)
+    enter(citizen, url, "Citizen")
+    citizen.locator("[data-hand]").click()
+    give = host.get_by_role("button", name="Give the floor: Citizen").first
+    give.wait_for(timeout=10000)
+    give.click()
+    announced = citizen.locator("[data-announce]", has_text="Citizen has the floor.")
+    announced.wait_for(state="attached", timeout=10000)
+    assert "Citizen has the floor." in citizen.locator("[data-floor-speaker]").inner_text()
+    # A citizen has no host tools, and the server would refuse them anyway.
+    assert citizen.locator("[data-host-tools]").is_hidden()

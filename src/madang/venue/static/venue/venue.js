@@ -168,6 +168,7 @@ async function start(config) {
           announce(fill(labels.spotlight, { text: data.spotlight }));
         }
         renderFloor();
+        peopleChanged = true;
       } else if (kind === "chat") {
         addChat(data);
       }
@@ -286,7 +287,19 @@ async function start(config) {
       list.replaceChildren();
       for (const person of here.slice(0, 200)) {
         const entry = document.createElement("li");
-        entry.textContent = describe({ ...person, hand: queue.has(person.id) });
+        const name = document.createElement("span");
+        name.textContent = describe({ ...person, hand: queue.has(person.id) });
+        entry.append(name);
+        if (state.host && person.id !== state.me) {
+          // Hosts give the floor to anyone present, hand raised or not.
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "button secondary";
+          button.textContent = labels.give;
+          button.setAttribute("aria-label", `${labels.give}: ${person.name}`);
+          button.addEventListener("click", () => floorAction("give", { avatar: person.id }));
+          entry.append(" ", button);
+        }
         list.append(entry);
       }
       item.querySelector("[data-count]").textContent = `(${fill(labels.people, { count: here.length })})`;
