@@ -13,8 +13,8 @@ import pytest
 
 from madang.accounts.models import EditionRole
 from tests.e2e.test_live import AsgiServer, edition, server  # noqa: F401
-from tests.e2e.test_stage import signed_in_context
 from tests.e2e.test_public_site import axe_violations
+from tests.e2e.test_stage import signed_in_context
 from tests.live.conftest import live_settings  # noqa: F401
 from tests.stage.conftest import person_with
 from tests.venue.conftest import make_space
