@@ -111,3 +111,42 @@ def test_two_workers_see_each_others_avatars_chat_and_floor(settings: Any) -> No
     assert [m["text"] for m in seen["a_chat"]] == ["안녕하세요"]
     assert seen["after_silence"] == [a_id]
     assert hub_module.SILENT_AFTER_SECONDS > hub_module.ALIVE_EVERY_SECONDS
+
+
+def test_a_client_that_does_not_read_holds_up_no_one_and_its_backlog_is_bounded() -> None:
+    async def scenario() -> tuple[dict[str, tuple[int, int]], tuple[int, int], int, int]:
+        venue = Hub(0.05)
+        stuck = asyncio.Event()
+        attempts = 0
+
+        async def never_done(text: str) -> None:
+            nonlocal attempts
+            attempts += 1
+            await stuck.wait()  # a full socket buffer that never drains
+
+        box = Outbox()
+        venue.join(entry("slow"), connection_id="slow", colour=0, shape="circle", send=never_done)
+        space, quick = venue.join(
+            entry("quick"), connection_id="quick", colour=1, shape="circle", send=box
+        )
+        for _ in range(30):
+            slow = next(a for a in space.avatars.values() if a.connection_id == "slow")
+            slow.moves = type(slow.moves)(1000, 1000)
+            space.move(slow.id, slow.x + (1 if slow.x < 82 else -1), slow.y)
+            quick.moves = type(quick.moves)(1000, 1000)
+            space.move(quick.id, quick.x + (-1 if quick.x > 78 else 1), quick.y)
+            await venue.tick()
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.05)
+        backlog = len(venue.writers[never_done].frames)
+        if venue.task is not None:
+            venue.task.cancel()
+        for writer in venue.writers.values():
+            writer.stop()
+        return box.moves(), (slow.x, slow.y), backlog, attempts
+
+    seen, slow_at, backlog, attempts = asyncio.run(scenario())
+    # The reading client is up to date with every move, the stuck one still on its first frame.
+    assert slow_at in seen.values()
+    assert attempts == 1
+    assert 0 < backlog <= hub_module.MAX_BACKLOG

@@ -33,11 +33,50 @@ from madang.venue.maps import get_map
 logger = logging.getLogger("madang.venue")
 
 ALIVE_EVERY_SECONDS = 5.0
+# Frames kept for a client that reads slower than the ticks come; older ones are dropped.
+MAX_BACKLOG = 20
 SILENT_AFTER_SECONDS = 15.0
 
 
 def relay_group(space_id: int) -> str:
     return f"venue_relay.{space_id}"
+
+
+class Writer:
+    """Writes one client's frames in order, in a task of its own.
+
+    A client that reads slowly (a phone on a poor network) fills its socket's buffer and makes
+    its writes wait; with a writer each, the tick never waits for it and the others get their
+    frames on time, while its own backlog is bounded.
+    """
+
+    __slots__ = ("frames", "send", "task", "wake")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.frames: list[str] = []
+        self.wake = asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    def put(self, frame: str) -> None:
+        if len(self.frames) >= MAX_BACKLOG:
+            del self.frames[0]
+        self.frames.append(frame)
+        self.wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            frames, self.frames = self.frames, []
+            for frame in frames:
+                try:
+                    await self.send(frame)
+                except Exception:
+                    logger.debug("venue frame not sent", exc_info=True)
+
+    def stop(self) -> None:
+        self.task.cancel()
 
 
 @dataclass(frozen=True)
@@ -61,6 +100,7 @@ class Hub:
         self.connections: dict[str, tuple[int, str]] = {}
         self.task: asyncio.Task[None] | None = None
         self.sent_frames = 0
+        self.writers: dict[Send, Writer] = {}
         self.id = secrets.token_hex(6)
         self.relaying = bool(getattr(settings, "REDIS_URL", ""))
         self.channel = ""
@@ -138,6 +178,10 @@ class Hub:
         if space is None:
             return None
         avatar = space.leave(known[1])
+        if avatar is not None and avatar.send is not None:
+            writer = self.writers.pop(avatar.send, None)
+            if writer is not None:
+                writer.stop()
         return avatar
 
     def _start(self) -> None:
@@ -175,10 +219,10 @@ class Hub:
                 del self.spaces[key]
                 await self._leave_group(key)
             for send, frame in frames:
-                try:
-                    await send(frame)
-                except Exception:
-                    logger.debug("venue frame not sent", exc_info=True)
+                writer = self.writers.get(send)
+                if writer is None:
+                    writer = self.writers[send] = Writer(send)
+                writer.put(frame)
             self.sent_frames += len(frames)
 
     # The relay between workers -----------------------------------------------------------
