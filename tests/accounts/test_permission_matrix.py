@@ -48,6 +48,7 @@ from tests.factories import (
 )
 from tests.factories.registration import CategoryFactory, RegistrationFactory
 from tests.factories.stage import StageFactory
+from tests.venue.conftest import make_space
 
 pytestmark = pytest.mark.django_db
 
@@ -195,6 +196,7 @@ PAGES = [
         CAPTIONERS,
         ORGANISER,
     ),
+    Page("venue.venuespace", lambda event: make_space(event), ORGANISER, ORGANISER),
 ]
 
 # Registered in the admin but outside the matrix: global things only staff with model

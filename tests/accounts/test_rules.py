@@ -20,6 +20,7 @@ EXPECTED: dict[str, set[str]] = {
     "checkin.scan": {Role.ORGANISER, Role.CHECKIN_STAFF},
     "stage.moderate": {Role.ORGANISER, Role.MODERATOR},
     "stage.caption": {Role.ORGANISER, Role.MODERATOR},
+    "venue.host": {Role.ORGANISER, Role.MODERATOR},
     "accounts.view_audit_log": {Role.ORGANISER},
     "accounts.manage_roles": {Role.ORGANISER},
 }

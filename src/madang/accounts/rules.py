@@ -52,6 +52,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "checkin.scan": frozenset({Role.ORGANISER, Role.CHECKIN_STAFF}),
     "stage.moderate": frozenset({Role.ORGANISER, Role.MODERATOR}),
     "stage.caption": frozenset({Role.ORGANISER, Role.MODERATOR}),
+    "venue.host": frozenset({Role.ORGANISER, Role.MODERATOR}),
     "accounts.view_audit_log": frozenset({Role.ORGANISER}),
     "accounts.manage_roles": frozenset({Role.ORGANISER}),
 }

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "madang.checkin",
     "madang.live",
     "madang.stage",
+    "madang.venue",
     "madang.notifications",
     "madang.web",
     # Accounts (People issue): allauth for sign-up, login by code and social login; the
@@ -185,6 +186,10 @@ LIVE_MAX_STRIKES = env.number("LIVE_MAX_STRIKES", 20)
 LIVE_MAX_TOPICS = env.number("LIVE_MAX_TOPICS", 20)
 LIVE_BUFFER_SIZE = env.number("LIVE_BUFFER_SIZE", 200)
 LIVE_RESYNC_CHECK_SECONDS = float(env.text("LIVE_RESYNC_CHECK_SECONDS", "1") or 1)
+# Virtual venue (venue app): how often positions are sent, and the zones' video calls.
+VENUE_TICK_SECONDS = env.number("VENUE_TICK_MS", 100) / 1000
+VENUE_CALL_BASE_URL = env.text("VENUE_CALL_BASE_URL")
+VENUE_CALL_URLS = env.text("VENUE_CALL_URLS")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("madang.accounts.urls")),
     path("", include("madang.checkin.urls")),
     path("", include("madang.stage.urls")),
+    path("", include("madang.venue.urls")),
     path("", include("madang.web.urls")),
     prefix_default_language=True,
 )

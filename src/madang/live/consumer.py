@@ -151,6 +151,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.heartbeat_task.cancel()
         for name in list(getattr(self, "subscriptions", {})):
             await self._leave(name)
+        if hasattr(self, "connection_id"):
+            await handlers.connection_closed(self.connection_id)
         if self.holding_place:
             self.holding_place = False
             await _in_thread(counter().release)(self.client_key, self.connection_id)
@@ -248,7 +250,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             language=self.language,
             client_address=self.address,
             connection_id=self.connection_id,
+            send=self._send_text,
         )
+        if found.in_loop:
+            await self._run_in_loop(found, context, payload, ref)
+            return
 
         def call() -> tuple[dict[str, Any] | None, str, str]:
             with translation.override(self.language):
@@ -263,6 +269,26 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send_error(code, ref=ref, message=message)
         else:
             await self._ok(ref, result)
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def _run_in_loop(
+        self,
+        found: handlers.Handler,
+        context: handlers.HandlerContext,
+        payload: dict[str, Any],
+        ref: int | None,
+    ) -> None:
+        with translation.override(self.language):
+            try:
+                result = await found.function(context, payload)
+            except errors.DomainError as exc:
+                code = ERROR_CODES.get(type(exc), ErrorCode.INVALID)
+                await self.send_error(code, ref=ref, message=exc.message)
+                return
+        if result is not None:
+            await self._ok(ref, dict(result))
 
     # Subscriptions -----------------------------------------------------------------------
 

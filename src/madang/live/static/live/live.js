@@ -95,6 +95,8 @@ export class LiveConnection {
     this.silenceTimer = null;
     this.retryTimer = null;
     this.statusListeners = new Set();
+    this.frameListeners = new Map(); // frame type -> listeners (an app's own server frames)
+    this.authenticated = false;
     this.stopped = false;
     this.connectedAt = 0;
     if (typeof window !== "undefined") {
@@ -113,6 +115,13 @@ export class LiveConnection {
   onStatus(listener) {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
+  }
+
+  // Listeners of an app's own server frames, such as "venue.tick".
+  onFrame(type, listener) {
+    if (!this.frameListeners.has(type)) this.frameListeners.set(type, new Set());
+    this.frameListeners.get(type).add(listener);
+    return () => this.frameListeners.get(type).delete(listener);
   }
 
   emitStatus(status) {
@@ -281,6 +290,7 @@ export class LiveConnection {
         this.reply(type, payload);
         break;
       default:
+        for (const listener of [...(this.frameListeners.get(type) || [])]) call(listener, payload);
         break;
     }
   }
@@ -290,6 +300,7 @@ export class LiveConnection {
     this.everOpened = true;
     this.attempts = 0;
     this.connectedAt = Date.now();
+    this.authenticated = Boolean(payload.authenticated);
     if (typeof payload.timeout === "number" && payload.timeout > 0) this.timeout = payload.timeout;
     this.heard();
     for (const topic of this.topics.values()) this.sendSubscribe(topic);
@@ -413,6 +424,10 @@ export function send(type, payload, options) {
 
 export function onStatus(listener) {
   return connection().onStatus(listener);
+}
+
+export function onFrame(type, listener) {
+  return connection().onFrame(type, listener);
 }
 
 export { readConfig as config };

@@ -42,6 +42,10 @@ class Command(BaseCommand):
 
         for stage in load_demo_stages(events):
             self.stdout.write(f"Stage: /en/{stage.event.slug}/stage/{stage.slug}/")
+        from madang.venue.demo import load_demo_spaces
+
+        for space in load_demo_spaces(events):
+            self.stdout.write(f"Venue: /en/{space.event.slug}/venue/{space.slug}/")
         if scale:
             if scale < 1 or scale > 20000:
                 self.stderr.write("--scale must be between 1 and 20000")
