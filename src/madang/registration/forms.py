@@ -146,7 +146,7 @@ class QuestionsMixin:
         return [(shown, error) for shown in self.question_fields() for error in shown.errors]
 
 
-class CategoryField(forms.ModelChoiceField):
+class CategoryField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A choice among categories the view has read already, found without another query."""
 
     known: Iterable[Category] | None = None
@@ -155,7 +155,7 @@ class CategoryField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         if self.known is None:
-            return super().to_python(value)  # type: ignore[no-any-return]
+            return super().to_python(value)
         for category in self.known:
             if category.slug == str(value):
                 return category
