@@ -12,7 +12,8 @@ stops sending after eight minutes whatever it has done (a loaded machine), and s
 
     MADANG_REDIS_URL=redis://127.0.0.1:6379/2 .venv/bin/python bench/checkin_bench.py [--pace 2]
 
-``MADANG_BENCH_POSTGRES`` is the server to use (default postgresql://postgres@127.0.0.1:5432).
+``MADANG_BENCH_POSTGRES`` is the server to use (default postgresql://postgres@127.0.0.1:5432),
+``MADANG_BENCH_DATABASE`` the name of the database made on it (default madang_bench_checkin).
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ from types import FrameType
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-DATABASE = "madang_bench_checkin"
+# MADANG_BENCH_DATABASE names it otherwise, so that two runs on one server do not collide.
+DATABASE = os.environ.get("MADANG_BENCH_DATABASE") or "madang_bench_checkin"
 SCANS = 5000
 SCANNERS = 20
 BADGES = 2000

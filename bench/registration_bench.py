@@ -55,7 +55,8 @@ RESULTS = REPO / "bench" / "results" / "registration.md"
 # PostgreSQL on this machine (user postgres, trust authentication); the benchmark's own database
 # is created on it and dropped afterwards.
 POSTGRES_SERVER = os.environ.get("MADANG_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-DATABASE_NAME = "madang_bench_registration"
+# MADANG_BENCH_DATABASE names it otherwise, so that two runs on one server do not collide.
+DATABASE_NAME = os.environ.get("MADANG_BENCH_DATABASE") or "madang_bench_registration"
 
 SLUG = "bench-registration"
 CATEGORY_SLUG = "citizens"

@@ -28,6 +28,38 @@ def test_counter_allows_the_limit_then_refuses_and_keeps_keys_apart() -> None:
     assert consume(scope="other", key="a", limit=3, window_seconds=60) is True
 
 
+def test_a_request_within_a_window_costs_one_call_to_the_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    calls: list[str] = []
+    for name in ("get", "set", "add", "incr"):
+        original = getattr(cache, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+            calls.append(_name)
+            return _original(*args, **kw)
+
+        monkeypatch.setattr(cache, name, counted)
+    assert consume(scope="t", key="one", limit=5, window_seconds=60) is True
+    # The first of a window finds no counter and starts one; the window is set only then.
+    assert calls == ["incr", "add"]
+    calls.clear()
+    assert consume(scope="t", key="one", limit=5, window_seconds=60) is True
+    assert calls == ["incr"]
+
+
+def test_a_window_ends_and_a_new_one_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import caches
+
+    assert consume(scope="t", key="w", limit=1, window_seconds=60) is True
+    assert consume(scope="t", key="w", limit=1, window_seconds=60) is False
+    caches["default"].clear()  # the window's counter expired
+    assert consume(scope="t", key="w", limit=1, window_seconds=60) is True
+
+
 @pytest.mark.parametrize(
     ("language", "text"),
     [("en", "Too many attempts"), ("ko", "요청이 너무 많습니다")],

@@ -8,11 +8,13 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from madang.registration.enums import CancelReason, Participation, RegistrationStatus
+from madang.registration.manage_views import REGISTERED_COOKIE
 from madang.registration.models import Registration, SessionPlace
 from tests.factories import SEOUL, EventFactory, SessionFactory, bilingual
 from tests.factories.registration import CategoryFactory, RegistrationFactory
@@ -532,3 +534,40 @@ class TestResultPage:
         html = stranger.get(done).content.decode()
         assert registration.manage_token not in html
         assert "We emailed you a link to your personal page" in html
+
+    def test_the_browser_is_remembered_in_a_signed_cookie_not_a_session(self, client, category):
+        self.register(client, category)
+        cookie = client.cookies[REGISTERED_COOKIE]
+        assert cookie["httponly"]
+        assert cookie["samesite"] == "Lax"
+        registration = Registration.objects.get()
+        # Only the submission's client token is kept, never a name or an address.
+        assert registration.email not in cookie.value
+        assert "sessionid" not in client.cookies
+
+    def test_a_forged_or_copied_token_in_the_cookie_shows_no_link(self, client, category):
+        self.register(client, category)
+        registration = Registration.objects.get()
+        with translation.override("en"):
+            done = reverse(
+                "register-done",
+                kwargs={"slug": registration.event.slug, "reference": registration.reference},
+            )
+        stranger = Client()
+        forged = signing.dumps([registration.client_token], salt="another purpose")
+        stranger.cookies[REGISTERED_COOKIE] = forged
+        assert registration.manage_token not in stranger.get(done).content.decode()
+        stranger.cookies[REGISTERED_COOKIE] = client.cookies[REGISTERED_COOKIE].value + "x"
+        assert registration.manage_token not in stranger.get(done).content.decode()
+
+    def test_several_registrations_from_one_browser_are_all_remembered(self, client, category):
+        other = CategoryFactory(event=category.event, slug="guests", capacity=5)
+        self.register(client, category, email="first@example.org")
+        self.register(client, other, email="second@example.org")
+        for registration in Registration.objects.all():
+            with translation.override("en"):
+                done = reverse(
+                    "register-done",
+                    kwargs={"slug": registration.event.slug, "reference": registration.reference},
+                )
+            assert registration.manage_token in client.get(done).content.decode()

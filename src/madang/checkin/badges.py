@@ -46,14 +46,13 @@ def issue_badge(registration: Registration) -> Badge:
     """
     if not needs_badge(registration):
         raise errors.Conflict(gettext("Only confirmed on-site registrations have a badge."))
-    existing = active_badge(registration)
-    if existing is not None:
-        return existing
+    # Usually there is none yet (a registration just confirmed), so the insert comes first and
+    # the unique constraint on the active badge answers the rare case where one exists.
     try:
         with transaction.atomic():
             return Badge.objects.create(event_id=registration.event_id, registration=registration)
     except IntegrityError:
-        # Issued by a concurrent request a moment ago: the unique constraint kept it to one.
+        # Issued before, or by a concurrent request a moment ago: the constraint kept it to one.
         badge = active_badge(registration)
         if badge is None:
             raise

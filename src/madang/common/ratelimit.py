@@ -56,13 +56,22 @@ def consume(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     cache_key = f"ratelimit:{scope}:{digest}"
     cache = caches[CACHE_ALIAS]
+    # Within a window the counter exists, so incr() comes first: one round trip to Redis for
+    # almost every request. incr() never touches the expiry, so the window is never extended.
     try:
-        # add() starts the window only if no counter exists, so the window is never extended.
-        count = 1 if cache.add(cache_key, 1, timeout=window_seconds) else cache.incr(cache_key)
+        count = cache.incr(cache_key)
     except ValueError:
-        # The counter expired between add() and incr(): this is the first of a new window.
-        cache.set(cache_key, 1, timeout=window_seconds)
-        count = 1
+        # No counter: the first request of a window starts one. add() starts it only if no
+        # concurrent request did so a moment ago; otherwise that request's counter is counted.
+        if cache.add(cache_key, 1, timeout=window_seconds):
+            count = 1
+        else:
+            try:
+                count = cache.incr(cache_key)
+            except ValueError:
+                # Expired between add() and incr(): this is the first of a new window.
+                cache.set(cache_key, 1, timeout=window_seconds)
+                count = 1
     if count is None:  # the resilient Redis cache answers None while Redis is down
         return True
     return int(count) <= limit

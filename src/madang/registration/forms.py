@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,8 +146,26 @@ class QuestionsMixin:
         return [(shown, error) for shown in self.question_fields() for error in shown.errors]
 
 
+class CategoryField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A choice among categories the view has read already, found without another query."""
+
+    known: Iterable[Category] | None = None
+
+    def to_python(self, value: Any) -> Category | None:
+        if value in self.empty_values:
+            return None
+        if self.known is None:
+            return super().to_python(value)
+        for category in self.known:
+            if category.slug == str(value):
+                return category
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
 class RegistrationForm(QuestionsMixin, forms.Form):
-    category = forms.ModelChoiceField(
+    category = CategoryField(
         label=_("Category"),
         queryset=Category.objects.none(),
         to_field_name="slug",
@@ -193,8 +211,10 @@ class RegistrationForm(QuestionsMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         choice = self.fields["category"]
-        assert isinstance(choice, forms.ModelChoiceField)
+        assert isinstance(choice, CategoryField)
         choice.queryset = categories
+        # The view's own queryset, read once: the choice is looked up in it, not queried again.
+        choice.known = categories
         self.questions = list(questions)
         self._question_errors = {}
         self._answers = {}

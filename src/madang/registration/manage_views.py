@@ -19,7 +19,9 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
@@ -36,19 +38,18 @@ from madang.program.enums import SessionStatus
 from madang.program.models import Session
 from madang.registration import queries, services, session_place_queries, session_places
 from madang.registration.enums import INACTIVE, CancelReason, RegistrationStatus
-from madang.registration.models import (
-    CLIENT_TOKEN_MAX_LENGTH,
-    MANAGE_TOKEN_MAX_LENGTH,
-    Registration,
-)
+from madang.registration.models import MANAGE_TOKEN_MAX_LENGTH, Registration
 from madang.registration.models.session_places import SessionPlaceStatus
+from madang.registration.services import CLIENT_TOKEN_PATTERN
 
 BADGE_TEMPLATE = "checkin/_registration_badge.html"
 # Never the page's address (it holds the token), but still a real Origin for CSRF checks.
 REFERRER_POLICY = "strict-origin"
-# How many registrations one browser remembers having made (see remember_registration).
+# How many registrations one browser remembers having made (see remember_registration), in
+# the signed cookie that remembers them.
 _REMEMBERED_MAX = 20
-_SESSION_KEY = "madang_registered"
+REGISTERED_COOKIE = "madang_registered"
+_REGISTERED_SALT = "madang.registration.registered"
 
 ManageView = Callable[..., HttpResponse]
 
@@ -86,38 +87,60 @@ def manage_url(registration: Registration) -> str:
 def remembers_registrant(view: ManageView) -> ManageView:
     """Wrap a view that registers (form, invitation): remember what this browser registered.
 
-    A successful submission redirects; the registration it made is found by the form's client
-    token, which is unique in the edition.
+    A successful submission redirects; the registration it made (or made earlier with the same
+    submission) carries the form's client token, which is unique in the edition, so the token
+    alone identifies it and no query is needed here.
     """
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         if request.method == "POST" and response.status_code in (302, 303):
-            registration = Registration.objects.filter(
-                event__slug=str(kwargs.get("slug", "")),
-                client_token=str(request.POST.get("client_token", ""))[:CLIENT_TOKEN_MAX_LENGTH],
-            ).first()
-            if registration is not None:
-                remember_registration(request, registration)
+            token = str(request.POST.get("client_token", ""))
+            if CLIENT_TOKEN_PATTERN.match(token):
+                remember_registration(request, response, token)
         return response
 
     return wrapper
 
 
-def remember_registration(request: HttpRequest, registration: Registration) -> None:
-    """Note in the visitor's session that this browser made ``registration``.
+def remembered_tokens(request: HttpRequest) -> list[str]:
+    """The client tokens of the registrations this browser made (see remember_registration)."""
+    value = request.COOKIES.get(REGISTERED_COOKIE)
+    if not value:
+        return []
+    try:
+        tokens = signing.loads(value, salt=_REGISTERED_SALT, max_age=settings.SESSION_COOKIE_AGE)
+    except signing.BadSignature:
+        return []
+    if not isinstance(tokens, list):
+        return []
+    return [token for token in tokens if isinstance(token, str)]
+
+
+def remember_registration(request: HttpRequest, response: HttpResponse, client_token: str) -> None:
+    """Note in a signed cookie that this browser made the registration with ``client_token``.
 
     The result page is addressed by the registration's reference, which people read out and
-    quote; only the browser that registered may see the personal link there.
+    quote; only the browser that registered may see the personal link there. The cookie holds
+    only the submissions' client tokens (no personal data) and is signed, so nobody can claim
+    someone else's registration with it; unlike a server-side session it costs no query.
     """
-    remembered = [pk for pk in request.session.get(_SESSION_KEY, []) if pk != registration.pk]
-    request.session[_SESSION_KEY] = [*remembered, registration.pk][-_REMEMBERED_MAX:]
+    remembered = [token for token in remembered_tokens(request) if token != client_token]
+    tokens = [*remembered, client_token][-_REMEMBERED_MAX:]
+    response.set_cookie(
+        REGISTERED_COOKIE,
+        signing.dumps(tokens, salt=_REGISTERED_SALT, compress=True),
+        max_age=settings.SESSION_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
 def manage_url_for_visitor(request: HttpRequest, registration: Registration) -> str | None:
     """The personal link, if this browser made ``registration`` (see remember_registration)."""
-    if registration.pk in request.session.get(_SESSION_KEY, []):
+    if registration.client_token and registration.client_token in remembered_tokens(request):
         return manage_url(registration)
     return None
 

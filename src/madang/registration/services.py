@@ -43,6 +43,7 @@ from madang.registration.models import (
     Category,
     ConsentRecord,
     Invitation,
+    Question,
     Registration,
     validate_person_name,
 )
@@ -66,6 +67,7 @@ def register_attendee(
     client_token: str,
     answers: Mapping[int, AnswerValue] | None = None,
     consent_language: str | None = None,
+    questions: Sequence[Question] | None = None,
     now: datetime | None = None,
 ) -> Registration:
     """Register someone in ``category``, or return the earlier result of the same submission.
@@ -77,7 +79,8 @@ def register_attendee(
     ``answers`` maps the primary key of each of the category's questions to what was submitted
     (text, the chosen option values, or a tick for a consent box); they are checked by
     ``answers.clean_answers``. ``consent_language`` is the language the consent texts were
-    shown in (the registration's language when not given).
+    shown in (the registration's language when not given). ``questions`` are the category's
+    questions when the caller has read them already (``queries.category_questions``).
 
     Side effects, in one transaction: creates a ``Registration``, an ``Answer`` per answered
     question and a ``ConsentRecord`` per consent box (ticked or not, with the purpose, text and
@@ -90,15 +93,23 @@ def register_attendee(
     """
     now = now or timezone.now()
     _check_client_token(client_token)
-    earlier = _by_token(category.event_id, client_token)
-    if earlier is not None:
-        return earlier
-    clean_name = _clean_name(name)
-    clean_email = _clean_email(email)
-    _check_language(language)
-    cleaned = _clean_answers(category, answers)
-    if not category.is_open_at(now):
-        raise errors.Conflict(gettext("Registration for this category is not open."))
+    try:
+        clean_name = _clean_name(name)
+        clean_email = _clean_email(email)
+        _check_language(language)
+        cleaned = _clean_answers(category, answers, questions)
+        if not category.is_open_at(now):
+            raise errors.Conflict(gettext("Registration for this category is not open."))
+    except errors.DomainError:
+        # A submission repeated after the category closed, or with other data, still gets its
+        # first result; only a refused submission pays for looking.
+        earlier = _by_token(category.event_id, client_token)
+        if earlier is not None:
+            return earlier
+        raise
+    # A repeated submission (same token) or an address already registered is not looked for
+    # here: the unique constraints refuse the insert, and ``_register`` then returns the first
+    # registration or says why. That keeps the usual submission to a few statements.
     return _register(
         category=category,
         name=clean_name,
@@ -217,17 +228,11 @@ def _register(
 ) -> Registration:
     """Create a registration under the category's lock; arguments are already checked."""
     try:
-        if invitation_id is None and _email_is_taken(category.event_id, email):
-            # Perhaps by a twin of this very submission, committed a moment ago.
-            earlier = _by_token(category.event_id, client_token)
-            if earlier is not None:
-                return earlier
-            raise errors.Conflict(_email_taken_message())
         with capacity_lock(Category, pk=category.pk) as locked:
             # Little happens under the lock, which every registration in the category waits
-            # for. A twin submission (same token) or the same address committed while we waited
-            # is not looked for again: the unique constraints refuse the insert, and the
-            # IntegrityError branch below returns the first registration or says why.
+            # for. A twin submission (same token) or an address with an active registration is
+            # not looked for: the unique constraints refuse the insert, and the IntegrityError
+            # branch below returns the first registration or says why.
             invitation = None
             if invitation_id is not None:
                 invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
@@ -267,11 +272,12 @@ def _register(
                     obj=created,
                     details={"over_capacity": over_capacity, "status": status},
                 )
-            announce_on_commit(created.pk, Change(status))
+            announce_on_commit(created, Change(status))
             return created
     except IntegrityError as exc:
-        # The same token or email arrived through another category's lock at the same moment;
-        # the unique constraints caught it and the transaction was rolled back.
+        # The same token or email is already registered (a repeated submission, an address
+        # registered before, or either arriving through another category's lock at the same
+        # moment); the unique constraints caught it and the transaction was rolled back.
         earlier = _by_token(category.event_id, client_token)
         if earlier is not None:
             return earlier
@@ -281,9 +287,12 @@ def _register(
 
 
 def _clean_answers(
-    category: Category, answers: Mapping[int, AnswerValue] | None
+    category: Category,
+    answers: Mapping[int, AnswerValue] | None,
+    questions: Sequence[Question] | None = None,
 ) -> list[CleanAnswer]:
-    questions = queries.category_questions(category)
+    if questions is None:
+        questions = queries.category_questions(category)
     if not questions and not answers:
         return []
     return clean_answers(questions, answers or {})
@@ -432,7 +441,7 @@ def cancel_registration(
         current.cancel_reason = reason
         current.offer_expires_at = None
         current.save(update_fields=["status", "cancel_reason", "offer_expires_at", "updated_at"])
-        announce_on_commit(current.pk, Change.CANCELLED)
+        announce_on_commit(current, Change.CANCELLED)
         _offer_free_places(locked, now=now)
     return current
 
@@ -474,7 +483,7 @@ def accept_offer(*, registration: Registration, now: datetime | None = None) -> 
         )
         current.offer_expires_at = None
         current.save(update_fields=["status", "offer_expires_at", "updated_at"])
-        announce_on_commit(current.pk, Change(current.status))
+        announce_on_commit(current, Change(current.status))
     return current
 
 
@@ -526,7 +535,7 @@ def approve_registration(*, registration: Registration) -> Registration:
             )
         current.status = RegistrationStatus.CONFIRMED
         current.save(update_fields=["status", "updated_at"])
-        announce_on_commit(current.pk, Change.APPROVED)
+        announce_on_commit(current, Change.APPROVED)
     return current
 
 
@@ -545,7 +554,7 @@ def reject_registration(*, registration: Registration, now: datetime | None = No
             )
         current.status = RegistrationStatus.REJECTED
         current.save(update_fields=["status", "updated_at"])
-        announce_on_commit(current.pk, Change.REJECTED)
+        announce_on_commit(current, Change.REJECTED)
         _offer_free_places(locked, now=now)
     return current
 
@@ -564,7 +573,7 @@ def _offer_free_places(category: Category, *, now: datetime) -> list[Registratio
         registration.status = RegistrationStatus.OFFERED
         registration.offer_expires_at = expires
         registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
-        announce_on_commit(registration.pk, Change.OFFERED)
+        announce_on_commit(registration, Change.OFFERED)
     return waiting
 
 

@@ -88,6 +88,8 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                     client_token=form.cleaned_data["client_token"],
                     answers=form.answers,
                     consent_language=get_language(),
+                    # Read above for the chosen category, which the form found in the same list.
+                    questions=questions if form.cleaned_data["category"] is category else None,
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
