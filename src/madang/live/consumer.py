@@ -385,7 +385,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     def check(self, group: str, epoch: str, seq: int) -> None:
         subscription = self.subscriptions.get(group)
-        if subscription is None or not subscription.ready:
+        if subscription is None or not subscription.ready or self.lock.locked():
+            # Busy: a delivery (waiting for the socket) or a catch-up is under way, which may
+            # bring the subscription up to date; the watcher's next tick looks again.
             return
         if epoch != subscription.epoch or seq > subscription.seq:
             asyncio.get_running_loop().create_task(self._checked(group, epoch, seq))
