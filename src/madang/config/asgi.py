@@ -7,16 +7,18 @@ websockets with this application (README, "Serving").
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "madang.config.settings")
-# Django must be set up before the consumer (and the models it uses) are imported.
-django_application = get_asgi_application()
+# Django must be set up before the consumer (and the models it uses) are imported. Pages run
+# in a pool of threads (config/pages.py), never on the event loop that serves the websockets.
+django_application = get_wsgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from madang.config.pages import ThreadedPages  # noqa: E402
 from madang.live.auth import WebsocketAuthMiddleware  # noqa: E402
 from madang.live.consumer import LiveConsumer  # noqa: E402
 
@@ -24,7 +26,7 @@ WEBSOCKET_PATH = "ws/"
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        "http": ThreadedPages(django_application),
         "websocket": AllowedHostsOriginValidator(
             WebsocketAuthMiddleware(URLRouter([path(WEBSOCKET_PATH, LiveConsumer.as_asgi())]))
         ),
