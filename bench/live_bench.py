@@ -543,6 +543,11 @@ async def _publish(
             continue
         latencies.extend(t - sent[number] for t in times)
         last.append(max(times) - sent[number])
+        ordered = sorted(t - sent[number] for t in times)
+        print(
+            f"      event {number}: p50 {ms(percentile(ordered, 0.5))} ms, p95 "
+            f"{ms(percentile(ordered, 0.95))} ms, last {ms(ordered[-1])} ms"
+        )
         if number in posted_at:
             first_stamp.append(min(times) - posted_at[number])
     return Result(
