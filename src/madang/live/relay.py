@@ -102,7 +102,6 @@ class Relay:
         self._joined: set[str] = set()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
-        self.delivered = 0  # events handed to subscribers, for tests and benchmarks
 
     def count(self, topic: str) -> int:
         return len(self.members.get(topic, ()))
@@ -179,7 +178,6 @@ class Relay:
                 start_eagerly(recipient.live_event(message))
             except Exception:
                 logger.debug("live delivery failed", exc_info=True)
-            self.delivered += 1
 
 
 # Keyed by the loop itself, weakly, as the watchers are (see watcher.py).
