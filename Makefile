@@ -11,6 +11,10 @@ WEB_WORKERS ?= 3
 WS_WORKERS  ?= 2
 WS_PORT     ?= 8001
 WS_MAX_SIZE ?= 65536
+# permessage-deflate on websockets: off. Live frames are a few hundred bytes, and compression
+# costs a zlib context per connection (~150 KiB: 700 MB for 5,000 viewers) and CPU per frame and
+# viewer (bench/README.md, "Live"). Browsers then simply send uncompressed.
+WS_DEFLATE  ?= false
 # Test processes (pytest-xdist): one per core by default; 0 runs the suite in this process.
 TEST_PROCESSES ?= auto
 
@@ -36,15 +40,16 @@ demo: $(STAMP)
 serve: $(STAMP)
 ifeq ($(strip $(MADANG_REDIS_URL)),)
 	$(BIN)/uvicorn madang.config.asgi:application --host $(HOST) --port $(PORT) \
-		--ws-max-size $(WS_MAX_SIZE) --no-access-log --log-level warning
+		--ws-max-size $(WS_MAX_SIZE) --ws-per-message-deflate $(WS_DEFLATE) --no-access-log \
+		--log-level warning
 else
 	@trap 'kill 0' INT TERM EXIT; \
 	MADANG_WEBSOCKET_URL="$${MADANG_WEBSOCKET_URL:-ws://$(HOST):$(WS_PORT)/ws/}" \
 	$(BIN)/gunicorn madang.config.wsgi --bind $(HOST):$(PORT) --worker-class sync \
 		--workers $(WEB_WORKERS) --access-logfile - --log-level warning & \
 	$(BIN)/uvicorn madang.config.asgi:application --host $(HOST) --port $(WS_PORT) \
-		--workers $(WS_WORKERS) --ws-max-size $(WS_MAX_SIZE) --no-access-log \
-		--log-level warning & \
+		--workers $(WS_WORKERS) --ws-max-size $(WS_MAX_SIZE) \
+		--ws-per-message-deflate $(WS_DEFLATE) --no-access-log --log-level warning & \
 	wait
 endif
 

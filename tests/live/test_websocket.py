@@ -321,3 +321,90 @@ def test_a_reconnecting_client_gets_exactly_the_missed_events(server: Server) ->
     ]
     assert state.data == announcements.snapshot(event.slug, None)
     assert again.connections == 1
+
+
+def test_many_sockets_share_one_channel_layer_membership_and_each_gets_the_event_once(
+    server: Server,
+) -> None:
+    from channels.layers import get_channel_layer
+
+    event = EventFactory()
+    organiser = organiser_of(event)
+    topic = groups.announcements(event.slug)
+    layer = get_channel_layer()
+
+    def members() -> int:
+        """This process's members of the topic's group in the channel layer."""
+        if hasattr(layer, "_layers"):  # Redis pub/sub: a layer per event loop, own group names
+            return sum(
+                len(inner.groups.get(inner._get_group_channel_name(topic), ()))
+                for inner in layer._layers.values()
+            )
+        return len(layer.groups.get(topic, ()))
+
+    async def scenario() -> tuple[int, list[list[str]], bool]:
+        sockets = [await connect(server.url, origin=server.origin) for _ in range(3)]
+        for n, ws in enumerate(sockets):
+            await frame(ws)  # welcome
+            await ws.send(json.dumps(["live.subscribe", {"topic": topic, "ref": n}]))
+            while (await frame(ws))[0] != "live.subscribed":
+                pass
+        joined = members()
+        await asyncio.to_thread(post_announcement, event=event, text={"en": "once"}, by=organiser)
+        await asyncio.sleep(0.2)  # time for a second copy, if one were sent
+        received: list[list[str]] = []
+        for ws in sockets:
+            # Everything up to the answer to a ping sent now (server pings are answered).
+            await ws.send(json.dumps(["live.ping", {"t": 7}]))
+            texts = []
+            while True:
+                kind, payload = await frame(ws, skip_pings=False)
+                if kind == "live.event":
+                    texts.append(payload["data"]["announcement"]["text"]["en"])
+                elif kind == "live.ping":
+                    await ws.send(json.dumps(["live.pong", payload]))
+                elif kind == "live.pong" and payload.get("t") == 7:
+                    break
+            received.append(texts)
+        for ws in sockets:
+            await ws.send(json.dumps(["live.unsubscribe", {"topic": topic}]))
+            while (await frame(ws))[0] != "live.ok":
+                pass
+        left = members() == 0
+        for ws in sockets:
+            await ws.close()
+        return joined, received, left
+
+    joined, received, left = run(scenario())
+    assert joined == 1  # the process's relay, not one membership per socket
+    assert received == [["once"]] * 3
+    assert left  # the last to leave took the relay out of the group
+
+
+def test_only_a_socket_with_a_session_cookie_costs_a_user_lookup(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from madang.live import auth
+
+    looked_up: list[bool] = []
+    real_get_user = auth.get_user
+
+    async def counted(scope: dict[str, Any]) -> Any:
+        looked_up.append(True)
+        return await real_get_user(scope)
+
+    monkeypatch.setattr(auth, "get_user", counted)
+    cookie = session_cookie(plain_user())
+
+    async def welcome(headers: dict[str, str]) -> bool:
+        async with connect(server.url, origin=server.origin, additional_headers=headers) as ws:
+            kind, payload = await frame(ws)
+            assert kind == "live.welcome"
+            return bool(payload["authenticated"])
+
+    assert run(welcome({})) is False
+    assert run(welcome({"Cookie": "django_language=ko"})) is False
+    assert looked_up == []
+    assert run(welcome({"Cookie": "sessionid=forged"})) is False
+    assert run(welcome({"Cookie": cookie})) is True
+    assert len(looked_up) == 2

@@ -27,8 +27,9 @@ from redis.exceptions import RedisError
 from madang.common import errors
 from madang.common.realtime import Published, bind_serving_loop, encode, store
 from madang.live import handlers, protocol, topics
-from madang.live.limits import TokenBucket, client_address, counter
+from madang.live.limits import TokenBucket, client_address, counter, keeper_for_loop
 from madang.live.protocol import ErrorCode, FrameError
+from madang.live.relay import Relay, relay_for_loop
 from madang.live.watcher import Watcher, watcher_for_loop
 
 logger = logging.getLogger("madang.live")
@@ -83,13 +84,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     holding_place = False
     heartbeat_task: asyncio.Task[None] | None = None
+    # Events reach a connection through its process's relay (live/relay.py), which holds the
+    # one channel-layer membership per topic; a connection has no channel-layer channel.
+    channel_layer_alias = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
         except (ConnectionError, OSError, RedisError):
-            # The channel layer cannot reach Redis (joining it needs Redis). Refuse politely:
-            # clients retry with backoff, and resync once Redis is back.
+            # Redis cannot be reached where the connection needs it. Refuse politely: clients
+            # retry with backoff, and resync once Redis is back.
             logger.warning("websocket refused: channel layer unavailable", exc_info=True)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": protocol.CLOSE_TRY_AGAIN})
@@ -98,6 +102,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         loop = asyncio.get_running_loop()
         bind_serving_loop(loop)
         self.watcher: Watcher = watcher_for_loop(float(settings.LIVE_RESYNC_CHECK_SECONDS))
+        self.relay: Relay = relay_for_loop()
         self.connection_id = uuid.uuid4().hex
         self.user: Any = self.scope.get("user") or AnonymousUser()
         self.language = connection_language(self.scope)
@@ -125,6 +130,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=protocol.CLOSE_TOO_MANY_CONNECTIONS)
             return
         self.holding_place = True
+        keeper_for_loop().hold(self.client_key, self.connection_id)
         await self.send_frame(
             protocol.WELCOME,
             {
@@ -155,6 +161,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await handlers.connection_closed(self.connection_id)
         if self.holding_place:
             self.holding_place = False
+            keeper_for_loop().drop(self.connection_id)
             await _in_thread(counter().release)(self.client_key, self.connection_id)
 
     # Sending -----------------------------------------------------------------------------
@@ -308,7 +315,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             subscription.ready = False
             try:
                 # Join first: whatever is published from now on reaches this connection.
-                await self.channel_layer.group_add(name, self.channel_name)
+                await self.relay.join(name, self)
                 code, message = await self._bring_up_to_date(
                     subscription, since=payload.get("since"), epoch=payload.get("epoch")
                 )
@@ -372,10 +379,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.subscriptions.pop(name, None) is None:
             return
         self.watcher.discard(name, self)
-        try:
-            await self.channel_layer.group_discard(name, self.channel_name)
-        except Exception:
-            logger.debug("group_discard failed", exc_info=True)
+        await self.relay.leave(name, self)
 
     async def _catch_up(self, subscription: Subscription) -> None:
         """Fill a gap from the buffer, or start over from a snapshot."""
@@ -407,7 +411,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     def check(self, group: str, epoch: str, seq: int) -> None:
         subscription = self.subscriptions.get(group)
-        if subscription is None or not subscription.ready:
+        if subscription is None or not subscription.ready or self.lock.locked():
+            # Busy: a delivery (waiting for the socket) or a catch-up is under way, which may
+            # bring the subscription up to date; the watcher's next tick looks again.
             return
         if epoch != subscription.epoch or seq > subscription.seq:
             asyncio.get_running_loop().create_task(self._checked(group, epoch, seq))
@@ -436,7 +442,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     await self.close(code=protocol.CLOSE_HEARTBEAT)
                     return
                 await self.send_frame(protocol.PING, {"t": int(time.time() * 1000)})
-                await _in_thread(counter().refresh)(self.client_key, self.connection_id)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
-from collections.abc import Mapping
+import weakref
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 logger = logging.getLogger("madang.live")
@@ -100,15 +103,34 @@ class ConnectionCounter:
             return True
         return bool(allowed)
 
+    @property
+    def shared(self) -> bool:
+        """True when the count is kept in Redis (leases need refreshing), False in memory."""
+        return self._client is not None
+
     def refresh(self, client_key: str, connection_id: str) -> None:
+        self.refresh_many([(client_key, connection_id)])
+
+    def refresh_many(self, leases: Iterable[tuple[str, str]]) -> None:
+        """Extend the leases of many connections in one Redis round trip.
+
+        A connection released meanwhile is not taken back (``ZADD XX`` only updates).
+        """
         if self._client is None:
             return
+        until = time.time() + self.lease_seconds
+        by_client: dict[str, dict[str, float]] = {}
+        for client_key, connection_id in leases:
+            by_client.setdefault(client_key, {})[connection_id] = until
+        if not by_client:
+            return
         try:
-            self._client.zadd(
-                self._key(client_key), {connection_id: time.time() + self.lease_seconds}, xx=True
-            )
+            with self._client.pipeline(transaction=False) as pipe:
+                for client_key, members in by_client.items():
+                    pipe.zadd(self._key(client_key), members, xx=True)
+                pipe.execute()
         except Exception:
-            logger.debug("connection lease not refreshed", exc_info=True)
+            logger.debug("connection leases not refreshed", exc_info=True)
 
     def release(self, client_key: str, connection_id: str) -> None:
         if self._client is None:
@@ -142,6 +164,57 @@ def reset_counter() -> None:
     global _counter
     with _counter_lock:
         _counter = None
+
+
+class LeaseKeeper:
+    """Keeps the leases of all of one process's connections alive: one round trip a tick.
+
+    A lease lasts ``LEASE_SECONDS_PER_HEARTBEAT`` heartbeats; the keeper renews every lease the
+    process holds once a heartbeat, in one Redis pipeline and one hop to a worker thread, instead
+    of one of each per connection. Without Redis there is nothing to renew and no task runs.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.leases: dict[str, str] = {}  # connection id -> client key
+        self._task: asyncio.Task[None] | None = None
+
+    def hold(self, client_key: str, connection_id: str) -> None:
+        if not counter().shared:
+            return
+        self.leases[connection_id] = client_key
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def drop(self, connection_id: str) -> None:
+        self.leases.pop(connection_id, None)
+
+    async def _run(self) -> None:
+        while self.leases:
+            await asyncio.sleep(self.interval)
+            await self.tick()
+
+    async def tick(self) -> None:
+        held = [(client_key, connection_id) for connection_id, client_key in self.leases.items()]
+        if held:
+            try:
+                await sync_to_async(counter().refresh_many, thread_sensitive=False)(held)
+            except Exception:
+                logger.debug("connection leases not refreshed", exc_info=True)
+
+
+_keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LeaseKeeper] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def keeper_for_loop() -> LeaseKeeper:
+    """The lease keeper of the running event loop (one per serving process)."""
+    loop = asyncio.get_running_loop()
+    found = _keepers.get(loop)
+    if found is None:
+        found = _keepers[loop] = LeaseKeeper(float(settings.LIVE_HEARTBEAT_SECONDS))
+    return found
 
 
 class TokenBucket:
