@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import multiprocessing
 import os
@@ -87,10 +88,13 @@ cProfile.run("uvicorn.Server(config).run()", path)
 # benchmark's database before any server starts; the functions after it run in the organiser's
 # and the viewers' processes and see only plain JSON.
 
-TOPIC = f"announcements.{SLUG}"  # what every viewer follows (``prepare`` may name another)
-TRIGGER = "announcement"  # a name for reports
+TOPIC = "polls.0"  # what every viewer follows: ``prepare`` names the session's poll topic
+TRIGGER = "opening a poll"  # a name for reports
 # What ``prepare`` returned, once it has run (the organiser's side reads it).
 FACTS: dict[str, Any] = {}
+# Draft polls made beforehand; every event (baselines included, in every set-up) opens the next.
+POLLS = 300
+_OPENED = itertools.count()
 
 
 def prepare(event: Any, organiser: Any) -> dict[str, Any]:
@@ -98,15 +102,36 @@ def prepare(event: Any, organiser: Any) -> dict[str, Any]:
 
     ``event`` is the published edition ``SLUG``; ``organiser`` holds the organiser's role in it
     and is the user whose websocket sends the trigger. A ``"topic"`` in the result replaces
-    ``TOPIC``. An announcement needs nothing.
+    ``TOPIC``. A poll needs a published session and draft polls made by a moderator; every
+    viewer follows the session's public poll topic, as the stage page and kiosk screens do.
     """
-    return {}
+    from i18nfield.strings import LazyI18nString
+
+    from madang.program.enums import SessionStatus
+    from madang.program.models import Session
+    from madang.stage.interaction import services
+
+    start = dt.datetime(2030, 10, 10, 1, 0, tzinfo=dt.UTC)
+    session = Session.objects.create(
+        event=event, slug="bench-forum", title=LazyI18nString({"ko": "포럼", "en": "Forum"}),
+        starts_at=start, ends_at=start + dt.timedelta(hours=1), status=SessionStatus.PUBLISHED,
+    )  # fmt: skip
+    polls = [
+        services.create_poll(
+            session=session, question=f"Question {index}", options=["Yes", "No"], by=organiser
+        ).pk
+        for index in range(POLLS)
+    ]
+    return {"topic": f"polls.{session.pk}", "polls": polls}
 
 
 def trigger_frame(index: int, ref: int, facts: dict[str, Any]) -> list[Any]:
     """The organiser's command frame for the ``index``-th event (``ref`` must be echoed)."""
-    label = f"announcement {index}"
-    return ["announcements.post", {"edition": SLUG, "en": label, "ko": label, "ref": ref}]
+    opened = next(_OPENED)
+    if opened >= len(facts["polls"]):
+        raise SystemExit(f"more events than the {POLLS} polls made beforehand: raise POLLS")
+    poll = facts["polls"][opened]
+    return ["polls.manage", {"poll": poll, "action": "open", "ref": ref}]
 
 
 def trigger_key(reply: dict[str, Any]) -> Any:
@@ -115,16 +140,18 @@ def trigger_key(reply: dict[str, Any]) -> Any:
 
 
 def receipt_key(event: dict[str, Any]) -> Any:
-    """The same key from a viewer's ``live.event`` payload, or None for any other event."""
-    if event["type"] == "announcement.posted":
-        return event["data"]["announcement"]["id"]
+    """The same key from a viewer's ``live.event`` payload, or None for any other event.
+
+    Opening a poll also closes the one open before it: only the opening counts.
+    """
+    if event["type"] == "poll.updated" and event["data"]["poll"]["status"] == "open":
+        return event["data"]["poll"]["id"]
     return None
 
 
 def receipt_stamp(event: dict[str, Any]) -> float | None:
     """When the server made the event (epoch seconds), if the event says; else None."""
-    posted_at = event["data"]["announcement"]["posted_at"]
-    return dt.datetime.fromisoformat(posted_at).timestamp()
+    return None  # a poll carries no time: latency is from the organiser's send
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -742,7 +769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="1,000 clients, 8 announcements")
     parser.add_argument("--clients", type=int, nargs="+", help="crowd sizes (default 1000 5000)")
-    parser.add_argument("--events", type=int, help="announcements per crowd (default 20)")
+    parser.add_argument("--events", type=int, help="events (polls opened) per crowd (default 20)")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--setup", choices=["memory", "redis", "both"], default="both")
     parser.add_argument(
