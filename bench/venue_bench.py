@@ -121,7 +121,7 @@ async def _avatars(
         if probe:
             probes[me] = index
         done_joining()
-        reader = loop.create_task(read(ws))
+        reader = loop.create_task(read(ws, me))
         await start.wait()
         # Back and forth along a row, 8 tiles each way, from a random phase.
         x, y = place["x"], place["y"]
@@ -142,7 +142,7 @@ async def _avatars(
             pass
         reader.cancel()
 
-    async def read(ws: Any) -> None:
+    async def read(ws: Any, me: str) -> None:
         try:
             async for message in ws:
                 received = time.time()
@@ -150,7 +150,8 @@ async def _avatars(
                 if text.startswith('["venue.tick"'):
                     payload = json.loads(text)[1]
                     for avatar_id, x, y in payload["m"]:
-                        if avatar_id in all_probes:
+                        # Its own moves come back too: only the others' count.
+                        if avatar_id in all_probes and avatar_id != me:
                             receipts.append((avatar_id, x, y, received))
                 elif text.startswith('["live.ping"'):
                     _kind, payload = json.loads(text)

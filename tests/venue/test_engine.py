@@ -55,6 +55,10 @@ def moves_seen(box: Outbox) -> dict[str, tuple[int, int]]:
     return seen
 
 
+def corrections(box: Outbox) -> list[tuple[int, int]]:
+    return [tuple(payload["c"]) for _type, payload in box.frames if "c" in payload]
+
+
 def events_seen(box: Outbox, kind: str) -> list[dict[str, Any]]:
     return [data for _type, payload in box.frames for k, data in payload["e"] if k == kind]
 
@@ -87,9 +91,24 @@ def test_moves_out_of_bounds_into_walls_or_too_far_are_refused(plaza: Space) -> 
     assert not plaza.move(avatar.id, 160, 99)
     assert not plaza.move(avatar.id, 159, 100)
     assert (avatar.x, avatar.y) == (159, 99) != start
-    # The refused moves are corrected: the client is told where it really stands.
+    # The refused moves are corrected: the client is told where it really stands, apart from
+    # the moves in view.
     deliver(plaza)
-    assert moves_seen(box)[avatar.id] == (159, 99)
+    assert corrections(box) == [(159, 99)]
+    box.frames.clear()
+    assert plaza.move(avatar.id, 158, 99)
+    deliver(plaza)
+    assert corrections(box) == []
+    assert moves_seen(box) == {avatar.id: (158, 99)}
+
+
+def test_going_to_a_zone_is_sent_as_a_correction(plaza: Space) -> None:
+    avatar, box = enter(plaza, "a")
+    deliver(plaza)
+    box.frames.clear()
+    plaza.go_to_zone(avatar.id, "lounge")
+    deliver(plaza)
+    assert corrections(box) == [(avatar.x, avatar.y)]
 
 
 def test_walls_cannot_be_walked_through(plaza: Space) -> None:
@@ -241,3 +260,65 @@ def test_a_thousand_avatars_tick_in_bounded_time(plaza: Space) -> None:
     elapsed = time.perf_counter() - started
     assert len(frames) == 1000
     assert elapsed < 1.0
+
+
+def test_clients_with_the_same_view_share_one_frame(plaza: Space) -> None:
+    first, first_box = enter(plaza, "first")
+    second, second_box = enter(plaza, "second")
+    far, far_box = enter(plaza, "far")
+    walk(plaza, far, 5, 95)
+    deliver(plaza)
+    unlimited(first)
+    unlimited(second)
+    assert first.cell == second.cell and first.zone == second.zone
+    assert plaza.move(first.id, first.x + 1, first.y)
+    assert plaza.move(second.id, second.x, second.y)
+    frames = {send: frame for send, frame in plaza.tick()}
+    # The same string, built once, for both (each skips its own id in "m").
+    assert frames[first_box] is frames[second_box]
+    moves = {m[0]: (m[1], m[2]) for m in json.loads(frames[first_box])[1]["m"]}
+    assert moves == {first.id: (first.x, first.y), second.id: (second.x, second.y)}
+    # Out of view, nothing: no frame at all.
+    assert far_box not in frames
+    # A correction makes a frame of one's own, the others' still shared.
+    third, third_box = enter(plaza, "third")
+    plaza.tick()
+    assert plaza.move(second.id, second.x + 1, second.y)
+    assert second.cell == third.cell
+    assert not plaza.move(first.id, first.x + 9, first.y)
+    frames = {send: frame for send, frame in plaza.tick()}
+    assert frames[second_box] is frames[third_box]
+    assert frames[first_box] is not frames[second_box]
+    assert json.loads(frames[first_box])[1]["c"] == [first.x, first.y]
+    assert "c" not in json.loads(frames[second_box])[1]
+
+
+def test_shared_frames_hold_no_position_outside_the_neighbourhood() -> None:
+    import random
+
+    space = Space(6, MAPS["plaza"], capacity=1000)
+    rng = random.Random(11)
+    people = [enter(space, f"p{i}") for i in range(300)]
+    for avatar, _box in people:
+        space.go_to_zone(avatar.id, rng.choice(space.map.zones).key)
+    deliver(space)
+    before = {}
+    for avatar, box in people:
+        box.frames.clear()
+        unlimited(avatar)
+        before[avatar.id] = avatar.cell
+        space.move(avatar.id, avatar.x + rng.choice((-1, 1)), avatar.y)
+    deliver(space)
+    by_id = {avatar.id: avatar for avatar, _box in people}
+    crossed = 0
+    for avatar, box in people:
+        view = set(engine.neighbourhood(avatar.cell))
+        for other_id, (x, y) in moves_seen(box).items():
+            other = by_id[other_id]
+            assert (x, y) == (other.x, other.y)
+            # In view now, or just walked out of it (sent once more, at its new place).
+            assert other.cell in view or before[other_id] in view
+            crossed += other.cell not in view
+        in_view = {other.id for other, _b in people if other.cell in view}
+        assert in_view <= set(moves_seen(box))
+    assert crossed  # some walked out of someone's view

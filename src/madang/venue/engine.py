@@ -550,52 +550,87 @@ class Space:
         return out
 
     def _tick_instance(self, instance: Instance) -> list[tuple[Send, str]]:
+        """One frame per client with news; clients with the same view share one string.
+
+        The work grows with the cells that saw moves and the cells clients stand in, not with
+        clients times the moves they see: each cell's moves are joined once, each cell's view
+        (its neighbourhood of 3 by 3 cells) once, and a client with nothing of its own this
+        tick (it kept its cell and is owed no correction) gets the frame memoised for its cell
+        and zone.
+        A client's own moves are in "m" like the others' (the client skips its own id); a
+        correction of its position travels apart, as "c".
+        """
         if not (instance.moved or instance.events or instance.chat or instance.corrected):
             return []
-        by_cell: dict[tuple[int, int], list[tuple[str, str]]] = {}
+        avatars = instance.avatars
+        moving: dict[tuple[int, int], list[str]] = {}
         changed_cell: dict[str, tuple[int, int]] = {}
         for avatar_id, old_cell in instance.moved.items():
-            avatar = instance.avatars.get(avatar_id)
+            avatar = avatars.get(avatar_id)
             if avatar is None:
                 continue
-            entry = (avatar.id, dumps([avatar.id, avatar.x, avatar.y]))
-            by_cell.setdefault(avatar.cell, []).append(entry)
-            if old_cell != avatar.cell:
-                by_cell.setdefault(old_cell, []).append(entry)
+            entry = dumps([avatar.id, avatar.x, avatar.y])
+            cell = avatar.cell
+            moving.setdefault(cell, []).append(entry)
+            if old_cell != cell:
+                # Those who saw it only from there see it walk out of view.
+                moving.setdefault(old_cell, []).append(entry)
                 changed_cell[avatar.id] = old_cell
+        joined = {cell: ",".join(entries) for cell, entries in moving.items()}
         # "gone" events are moves off the floor for whoever could see the avatar.
         events = ",".join(instance.events)
         chats = {zone: ",".join(lines) for zone, lines in instance.chat.items()}
+        views: dict[tuple[int, int], str] = {}
+        shared: dict[tuple[tuple[int, int], str], str | None] = {}
+        corrected = instance.corrected
         out: list[tuple[Send, str]] = []
-        for avatar in instance.avatars.values():
+        for avatar in avatars.values():
             if avatar.send is None:
                 continue
-            parts: list[str] = []
-            for near in neighbourhood(avatar.cell):
-                found = by_cell.get(near)
-                if found:
-                    # An avatar's own moves come back only as corrections (below).
-                    parts.extend(entry for mover, entry in found if mover != avatar.id)
+            cell = avatar.cell
+            view = views.get(cell)
+            if view is None:
+                view = views[cell] = ",".join(
+                    found for near in neighbourhood(cell) if (found := joined.get(near))
+                )
             left_cell = changed_cell.get(avatar.id)
+            if left_cell is None and avatar.id not in corrected:
+                key = (cell, avatar.zone)
+                if key in shared:
+                    frame = shared[key]
+                else:
+                    frame = shared[key] = self._frame(view, events, chats.get(avatar.zone, ""))
+                if frame is not None:
+                    out.append((avatar.send, frame))
+                continue
+            parts = [view] if view else []
             if left_cell is not None:
+                # Walking into other cells shows those standing there.
                 seen_before = set(neighbourhood(left_cell))
-                for near in neighbourhood(avatar.cell):
+                for near in neighbourhood(cell):
                     if near in seen_before:
                         continue
                     for other_id in instance.cells.get(near, ()):
                         if other_id not in instance.moved:
-                            other = instance.avatars[other_id]
+                            other = avatars[other_id]
                             parts.append(dumps([other.id, other.x, other.y]))
-            if avatar.id in instance.corrected:
-                parts.append(dumps([avatar.id, avatar.x, avatar.y]))
-            chat = chats.get(avatar.zone, "")
-            if not parts and not events and not chat:
-                continue
-            news = ",".join(part for part in (events, chat) if part)
-            frame = '["venue.tick",{"m":[' + ",".join(parts) + '],"e":[' + news + "]}]"
-            out.append((avatar.send, frame))
+            correction = dumps([avatar.x, avatar.y]) if avatar.id in corrected else ""
+            frame = self._frame(",".join(parts), events, chats.get(avatar.zone, ""), correction)
+            if frame is not None:
+                out.append((avatar.send, frame))
         instance.moved.clear()
         instance.events.clear()
         instance.chat.clear()
         instance.corrected.clear()
         return out
+
+    @staticmethod
+    def _frame(moves: str, events: str, chat: str, correction: str = "") -> str | None:
+        """A ``venue.tick`` frame from pre-joined JSON parts, or None when it holds nothing."""
+        if not (moves or events or chat or correction):
+            return None
+        news = events + "," + chat if events and chat else events or chat
+        frame = '["venue.tick",{"m":[' + moves + '],"e":[' + news + "]"
+        if correction:
+            frame += ',"c":' + correction
+        return frame + "}]"

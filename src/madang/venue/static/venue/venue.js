@@ -129,14 +129,15 @@ async function start(config) {
   // What the server sends every tick --------------------------------------------------------
 
   live.onFrame("venue.tick", (payload) => {
+    // Moves in view, one's own among them (already drawn where one walked): skipped.
     for (const [id, x, y] of payload.m || []) {
-      if (id === state.me) {
-        me().x = x;
-        me().y = y;
-        walk.target = null;
-      } else {
-        state.positions.set(id, { x, y });
-      }
+      if (id !== state.me) state.positions.set(id, { x, y });
+    }
+    // Where one really stands, after a refused move or a jump to a zone.
+    if (payload.c) {
+      me().x = payload.c[0];
+      me().y = payload.c[1];
+      walk.target = null;
     }
     let peopleChanged = false;
     for (const [kind, data] of payload.e || []) {
