@@ -76,8 +76,10 @@ import cProfile, signal, sys, uvicorn
 # uvicorn raises the signal again once it has stopped: end as an exception, so stats are written.
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 path, port = sys.argv[1], int(sys.argv[sys.argv.index("--port") + 1])
+deflate = sys.argv[sys.argv.index("--ws-per-message-deflate") + 1] == "true"
 config = uvicorn.Config("madang.config.asgi:application", host="127.0.0.1", port=port,
-                        ws_max_size=65536, access_log=False, log_level="warning")
+                        ws_max_size=65536, access_log=False, log_level="warning",
+                        ws_per_message_deflate=deflate)
 cProfile.run("uvicorn.Server(config).run()", path)
 """
 

@@ -12,7 +12,7 @@ database (to check who enters, and to keep the floor actions in the audit log).
 * ``venue.floor {"action", "avatar"?, "seconds"?, "text"?}`` for hosts.
 
 The server then sends ``["venue.tick", {"m": [[id, x, y], …], "e": [[kind, data], …]}]`` every
-tick to each client with news.
+tick to each client with news (its own moves among "m"; ``"c": [x, y]`` corrects its position).
 """
 
 from __future__ import annotations
