@@ -50,6 +50,8 @@ def moves_seen(box: Outbox) -> dict[str, tuple[int, int]]:
     seen = {}
     for frame_type, payload in box.frames:
         assert frame_type == "venue.tick"
+        ids = [avatar_id for avatar_id, _x, _y in payload["m"]]
+        assert len(ids) == len(set(ids)), "an avatar twice in one frame"
         for avatar_id, x, y in payload["m"]:
             seen[avatar_id] = (x, y)
     return seen

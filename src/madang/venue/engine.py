@@ -573,6 +573,8 @@ class Space:
             return []
         avatars = instance.avatars
         moving: dict[tuple[int, int], list[str]] = {}
+        # Viewer cell -> the moves of those who walked out of its view (sent once more).
+        leaving: dict[tuple[int, int], list[str]] = {}
         changed_cell: dict[str, tuple[int, int]] = {}
         for avatar_id, old_cell in instance.moved.items():
             avatar = avatars.get(avatar_id)
@@ -582,9 +584,11 @@ class Space:
             cell = avatar.cell
             moving.setdefault(cell, []).append(entry)
             if old_cell != cell:
-                # Those who saw it only from there see it walk out of view.
-                moving.setdefault(old_cell, []).append(entry)
                 changed_cell[avatar.id] = old_cell
+                still_seen = neighbourhood(cell)
+                for near in neighbourhood(old_cell):
+                    if near not in still_seen:
+                        leaving.setdefault(near, []).append(entry)
         joined = {cell: ",".join(entries) for cell, entries in moving.items()}
         # "gone" events are moves off the floor for whoever could see the avatar.
         events = ",".join(instance.events)
@@ -599,9 +603,9 @@ class Space:
             cell = avatar.cell
             view = views.get(cell)
             if view is None:
-                view = views[cell] = ",".join(
-                    found for near in neighbourhood(cell) if (found := joined.get(near))
-                )
+                found = [seen for near in neighbourhood(cell) if (seen := joined.get(near))]
+                found.extend(leaving.get(cell, ()))
+                view = views[cell] = ",".join(found)
             left_cell = changed_cell.get(avatar.id)
             if left_cell is None and avatar.id not in corrected:
                 key = (cell, avatar.zone)
