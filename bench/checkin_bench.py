@@ -355,7 +355,7 @@ def drive(
     lock = threading.Lock()
     start = threading.Barrier(len(jobs) + 1)
 
-    def scanner(own: list[Callable[[http.client.HTTPConnection], int]]) -> None:
+    def scanner(own: list[Callable[[http.client.HTTPConnection], int]], number: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         latencies = []
         statuses: dict[int, int] = {}
@@ -366,7 +366,9 @@ def drive(
                 break
             began = time.perf_counter()
             if pace:
-                scheduled = first + index / pace
+                # Scanners at different doors do not scan in step: each keeps its own phase
+                # within the second, so the arrivals spread as a queue of people's would.
+                scheduled = first + (index + number / len(jobs)) / pace
                 if scheduled > began:
                     time.sleep(scheduled - began)
                 began = scheduled
@@ -384,7 +386,9 @@ def drive(
             for status, count in statuses.items():
                 run.statuses[status] = run.statuses.get(status, 0) + count
 
-    threads = [threading.Thread(target=scanner, args=(own,)) for own in jobs]
+    threads = [
+        threading.Thread(target=scanner, args=(own, number)) for number, own in enumerate(jobs)
+    ]
     for thread in threads:
         thread.start()
     start.wait()
