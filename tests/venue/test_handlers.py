@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
 
 from madang.accounts.models import AuditEntry, EditionRole
 from madang.live.client import LiveClient
@@ -164,6 +165,32 @@ def test_only_a_host_gives_the_floor_and_it_is_audited(server: Server) -> None:
     assert result["seen"]["speaker"] == result["person"]["you"]
     entry = AuditEntry.objects.get(action="venue.floor.next")
     assert entry.actor_id == moderator.pk
+
+
+def test_a_host_whose_role_is_taken_away_no_longer_gives_the_floor(server: Server) -> None:
+    space = make_space()
+    moderator = person_with(EditionRole.Role.MODERATOR, space.event)
+    citizen = person_with(EditionRole.Role.ATTENDEE, space.event)
+    cookies = [session_cookie(user) for user in (moderator, citizen)]
+
+    async def scenario() -> tuple[Any, Any]:
+        host = await connected(server, cookies[0])
+        person = await connected(server, cookies[1])
+        await host[0].request("venue.join", {"space": space.pk})
+        await person[0].request("venue.join", {"space": space.pk})
+        await person[0].request("venue.hand", {"raised": True})
+        given = await host[0].request("venue.floor", {"action": "next", "seconds": 60})
+        await database_sync_to_async(
+            EditionRole.objects.filter(user=moderator, event=space.event).delete
+        )()
+        refused = await host[0].request("venue.floor", {"action": "end"})
+        await stop(host, person)
+        return given, refused
+
+    given, refused = run(scenario())
+    assert given[0] == "live.ok"
+    assert refused[0] == "live.error" and refused[1]["code"] == "forbidden"
+    assert not AuditEntry.objects.filter(action="venue.floor.end").exists()
 
 
 def test_a_full_instance_sends_newcomers_to_a_new_one_with_the_same_floor(

@@ -147,6 +147,11 @@ async def floor(context: HandlerContext, payload: dict[str, Any]) -> dict[str, A
     action = payload["action"]
     if action not in FLOOR_ACTIONS:
         raise refusal("unknown_action")
+    if avatar.host and not await database_sync_to_async(services.still_hosts)(
+        space_id=space.key,
+        user_id=context.user.pk if getattr(context.user, "is_authenticated", False) else None,
+    ):
+        avatar.host = False  # the role was taken away while the host was in the space
     try:
         state = space.floor_action(
             avatar.id,

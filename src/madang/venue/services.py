@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext
 
 from madang.accounts import audit
@@ -72,6 +73,16 @@ def entry(*, space_id: int, user: Any, guest_name: str) -> Entry:
         host=False,
         user_id=None,
     )
+
+
+def still_hosts(*, space_id: int, user_id: int | None) -> bool:
+    """Whether the account may still host the space, read afresh (a role may have been taken
+    away since it entered: a floor command is checked against the database, not the entry)."""
+    if user_id is None:
+        return False
+    space = VenueSpace.objects.filter(pk=space_id).select_related("event").first()
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    return space is not None and user is not None and may_host(user, space)
 
 
 def record_floor_action(*, space_id: int, user: Any, action: str, speaker: str) -> None:
