@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from madang.accounts.models import EditionRole
 from madang.common import errors, realtime
 from madang.common.realtime import MemoryStore
+from madang.live import groups
 from madang.live.client import LiveClient
 from madang.stage.interaction import events, handlers, services
 from madang.stage.interaction.voters import Voter, device_token
@@ -88,8 +89,8 @@ def test_questions_snapshot_plus_events_equals_a_fresh_snapshot(
         moderator = person_with(Role.MODERATOR, session.event)
         key = str(session.pk)
         topics = {
-            events.qa(session.pk): (handlers.qa_snapshot, handlers.qa_apply),
-            events.qa_moderation(session.pk): (
+            groups.qa(session.pk): (handlers.qa_snapshot, handlers.qa_apply),
+            groups.qa_moderation(session.pk): (
                 handlers.qa_moderation_snapshot,
                 handlers.qa_moderation_apply,
             ),
@@ -122,7 +123,7 @@ def test_questions_snapshot_plus_events_equals_a_fresh_snapshot(
         catch_up(store, topics, followed, moderator, key)
         for group, (snapshot, _apply) in topics.items():
             assert followed[group][2] == snapshot(key, moderator), group
-        public = followed[events.qa(session.pk)][2]["questions"]
+        public = followed[groups.qa(session.pk)][2]["questions"]
         assert {q["status"] for q in public} <= {QuestionStatus.APPROVED, QuestionStatus.ANSWERED}
     finally:
         realtime.reset_store()
@@ -148,8 +149,8 @@ def test_polls_snapshot_plus_events_equals_a_fresh_snapshot(
         moderator = person_with(Role.MODERATOR, session.event)
         key = str(session.pk)
         topics = {
-            events.polls(session.pk): (handlers.polls_snapshot, handlers.polls_apply),
-            events.polls_moderation(session.pk): (
+            groups.polls(session.pk): (handlers.polls_snapshot, handlers.polls_apply),
+            groups.polls_moderation(session.pk): (
                 handlers.polls_moderation_snapshot,
                 handlers.polls_moderation_apply,
             ),
@@ -191,7 +192,7 @@ def test_polls_snapshot_plus_events_equals_a_fresh_snapshot(
         catch_up(store, topics, followed, moderator, key)
         for group, (snapshot, _apply) in topics.items():
             assert followed[group][2] == snapshot(key, moderator), group
-        for poll in followed[events.polls(session.pk)][2]["polls"]:
+        for poll in followed[groups.polls(session.pk)][2]["polls"]:
             assert poll["status"] != PollStatus.DRAFT
             if not (poll["revealed"] or poll["live"]):
                 assert poll["voters"] is None
@@ -242,7 +243,7 @@ def test_a_question_asked_over_the_socket_reaches_the_audience_once_approved(
 ) -> None:
     session = SessionFactory()
     moderator = session_cookie(person_with(Role.MODERATOR, session.event))
-    public, queue = events.qa(session.pk), events.qa_moderation(session.pk)
+    public, queue = groups.qa(session.pk), groups.qa_moderation(session.pk)
     device = device_token("phone-key-0123456789")
 
     async def scenario() -> tuple[Any, ...]:

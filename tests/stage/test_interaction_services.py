@@ -8,6 +8,7 @@ import pytest
 
 from madang.accounts.models import AuditEntry, EditionRole, User
 from madang.common import errors
+from madang.live import groups
 from madang.stage.interaction import events, services
 from madang.stage.interaction.voters import Voter
 from madang.stage.models import (
@@ -69,7 +70,7 @@ def test_a_question_waits_for_approval_and_only_the_moderators_hear_of_it(
     assert question.status == QuestionStatus.PENDING
     assert question.text == "What about <b>parks</b>?"
     assert not question.is_anonymous
-    assert published(capture) == [(events.qa_moderation(session.pk), events.QUESTION_UPDATED)]
+    assert published(capture) == [(groups.qa_moderation(session.pk), events.QUESTION_UPDATED)]
 
 
 def test_without_approval_a_question_shows_at_once(
@@ -79,7 +80,7 @@ def test_without_approval_a_question_shows_at_once(
     with django_capture_on_commit_callbacks() as capture:
         question = ask(session)
     assert question.status == QuestionStatus.APPROVED
-    assert (events.qa(session.pk), events.QUESTION_UPDATED) in published(capture)
+    assert (groups.qa(session.pk), events.QUESTION_UPDATED) in published(capture)
 
 
 def test_an_anonymous_question_keeps_no_name_public(session: Any) -> None:
@@ -150,7 +151,7 @@ def test_a_vote_counts_once_per_voter(
     services.vote_question(question=question, voter=Voter(user=user))
     question.refresh_from_db()
     assert question.votes == 2 == QuestionVote.objects.filter(question=question).count()
-    assert (events.qa(session.pk), events.QUESTION_UPDATED) in published(capture)
+    assert (groups.qa(session.pk), events.QUESTION_UPDATED) in published(capture)
 
 
 def test_a_waiting_question_cannot_be_voted_for(session: Any) -> None:
@@ -215,8 +216,8 @@ def test_rejecting_a_shown_question_removes_it_from_the_public_topic(
     with django_capture_on_commit_callbacks() as capture:
         services.moderate_question(question=question, action="reject", by=moderator)
     assert sorted(published(capture)) == [
-        (events.qa(session.pk), events.QUESTION_REMOVED),
-        (events.qa_moderation(session.pk), events.QUESTION_REMOVED),
+        (groups.qa(session.pk), events.QUESTION_REMOVED),
+        (groups.qa_moderation(session.pk), events.QUESTION_REMOVED),
     ]
 
 
@@ -354,7 +355,7 @@ def test_hidden_results_send_no_public_event_on_a_vote(
             option_ids=[hidden.options.first().pk],
             voter=phone(),  # type: ignore[union-attr]
         )
-    assert published(capture) == [(events.polls_moderation(session.pk), events.POLL_UPDATED)]
+    assert published(capture) == [(groups.polls_moderation(session.pk), events.POLL_UPDATED)]
     services.manage_poll(poll=live, action="open", by=by)
     with django_capture_on_commit_callbacks() as capture:
         services.vote_poll(
@@ -362,7 +363,7 @@ def test_hidden_results_send_no_public_event_on_a_vote(
             option_ids=[live.options.first().pk],
             voter=phone(),  # type: ignore[union-attr]
         )
-    assert (events.polls(session.pk), events.POLL_UPDATED) in published(capture)
+    assert (groups.polls(session.pk), events.POLL_UPDATED) in published(capture)
 
 
 def test_voting_is_rate_limited(session: Any, settings: Any) -> None:

@@ -49,3 +49,30 @@ def chat_moderation(session_id: int) -> str:
 def reactions(stage_id: int) -> str:
     """Emoji reaction totals of a stage, published at most once a second (ephemeral)."""
     return f"{REACTIONS}.{stage_id}"
+
+
+# Questions and polls (stage app) -------------------------------------------------------------
+QA = "qa"
+QA_MODERATION = "qa_moderation"
+POLLS = "polls"
+POLLS_MODERATION = "polls_moderation"
+
+
+def qa(session_id: int) -> str:
+    """Approved and answered questions of a session: ``qa.<session id>``."""
+    return f"{QA}.{session_id}"
+
+
+def qa_moderation(session_id: int) -> str:
+    """Every question still to be dealt with, for moderators: ``qa_moderation.<session id>``."""
+    return f"{QA_MODERATION}.{session_id}"
+
+
+def polls(session_id: int) -> str:
+    """A session's polls as the audience sees them: ``polls.<session id>``."""
+    return f"{POLLS}.{session_id}"
+
+
+def polls_moderation(session_id: int) -> str:
+    """A session's polls with live counts, for moderators: ``polls_moderation.<session id>``."""
+    return f"{POLLS_MODERATION}.{session_id}"

@@ -1,4 +1,4 @@
-"""Topic names and event types of the Q&A and polls (see docs/realtime.md).
+"""Event types of the Q&A and polls (see docs/realtime.md); their topics are in live/groups.py.
 
 Each session has four topics: ``qa.<id>`` and ``polls.<id>`` for everyone (nothing personal),
 ``qa_moderation.<id>`` and ``polls_moderation.<id>`` for its edition's moderators.
@@ -11,34 +11,9 @@ from typing import Any
 
 from madang.common.realtime import Event
 
-QA = "qa"
-QA_MODERATION = "qa_moderation"
-POLLS = "polls"
-POLLS_MODERATION = "polls_moderation"
-
 QUESTION_UPDATED = "question.updated"
 QUESTION_REMOVED = "question.removed"
 POLL_UPDATED = "poll.updated"
-
-
-def qa(session_id: int) -> str:
-    """Approved and answered questions of a session: ``qa.<session id>``."""
-    return f"{QA}.{session_id}"
-
-
-def qa_moderation(session_id: int) -> str:
-    """Every question still to be dealt with, for moderators: ``qa_moderation.<session id>``."""
-    return f"{QA_MODERATION}.{session_id}"
-
-
-def polls(session_id: int) -> str:
-    """A session's polls as the audience sees them: ``polls.<session id>``."""
-    return f"{POLLS}.{session_id}"
-
-
-def polls_moderation(session_id: int) -> str:
-    """A session's polls with live counts, for moderators: ``polls_moderation.<session id>``."""
-    return f"{POLLS_MODERATION}.{session_id}"
 
 
 def question_updated(question: Mapping[str, Any]) -> Event:

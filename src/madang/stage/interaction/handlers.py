@@ -30,6 +30,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 from madang.common import errors
+from madang.live import groups
 from madang.live.handlers import HandlerContext, handler
 from madang.live.protocol import Field
 from madang.live.topics import register_topic
@@ -142,11 +143,11 @@ def polls_moderation_snapshot(key: str, user: Any) -> dict[str, Any]:
 polls_apply = _apply_polls(queries.PUBLIC_POLLS)
 polls_moderation_apply = _apply_polls(None)
 
-register_topic(events.QA, snapshot=qa_snapshot, apply=qa_apply)
-register_topic(events.QA_MODERATION, snapshot=qa_moderation_snapshot, apply=qa_moderation_apply)
-register_topic(events.POLLS, snapshot=polls_snapshot, apply=polls_apply)
+register_topic(groups.QA, snapshot=qa_snapshot, apply=qa_apply)
+register_topic(groups.QA_MODERATION, snapshot=qa_moderation_snapshot, apply=qa_moderation_apply)
+register_topic(groups.POLLS, snapshot=polls_snapshot, apply=polls_apply)
 register_topic(
-    events.POLLS_MODERATION, snapshot=polls_moderation_snapshot, apply=polls_moderation_apply
+    groups.POLLS_MODERATION, snapshot=polls_moderation_snapshot, apply=polls_moderation_apply
 )
 
 

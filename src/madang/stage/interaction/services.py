@@ -23,6 +23,7 @@ from madang.common import errors
 from madang.common.ratelimit import consume
 from madang.common.realtime import publish_on_commit
 from madang.config import env
+from madang.live import groups
 from madang.program.models import Session
 from madang.stage.interaction import events, queries
 from madang.stage.interaction.voters import Voter
@@ -104,16 +105,16 @@ def _publish_question(question: Question, *, was_public: bool) -> None:
     session_id = question.session_id
     if question.status == QuestionStatus.REJECTED:
         publish_on_commit(
-            events.qa_moderation(session_id),
+            groups.qa_moderation(session_id),
             events.question_removed(question.pk, question.revision),
         )
     else:
-        publish_on_commit(events.qa_moderation(session_id), events.question_updated(data))
+        publish_on_commit(groups.qa_moderation(session_id), events.question_updated(data))
     if question.status in PUBLIC_QUESTION_STATUSES:
-        publish_on_commit(events.qa(session_id), events.question_updated(data))
+        publish_on_commit(groups.qa(session_id), events.question_updated(data))
     elif was_public:
         publish_on_commit(
-            events.qa(session_id), events.question_removed(question.pk, question.revision)
+            groups.qa(session_id), events.question_removed(question.pk, question.revision)
         )
 
 
@@ -239,12 +240,12 @@ def _publish_poll(poll: Poll, *, public: bool = True) -> None:
     fresh = queries.poll_with_options(poll.pk)
     assert fresh is not None
     publish_on_commit(
-        events.polls_moderation(fresh.session_id),
+        groups.polls_moderation(fresh.session_id),
         events.poll_updated(queries.poll_data(fresh, public=False)),
     )
     if public and fresh.status != PollStatus.DRAFT:
         publish_on_commit(
-            events.polls(fresh.session_id),
+            groups.polls(fresh.session_id),
             events.poll_updated(queries.poll_data(fresh, public=True)),
         )
 

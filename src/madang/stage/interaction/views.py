@@ -30,9 +30,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from madang.checkin.badges import qr_svg
 from madang.common import errors
 from madang.common.ratelimit import client_address
+from madang.live import groups
 from madang.program.models import Session
 from madang.stage import queries as stage_queries
-from madang.stage.interaction import events, queries, services
+from madang.stage.interaction import queries, services
 from madang.stage.interaction.voters import (
     Voter,
     device_from_request,
@@ -111,8 +112,8 @@ def public_config(session: Session, *, mode: str, **extra: Any) -> dict[str, Any
     config = {
         "mode": mode,
         "session": session.pk,
-        "qaTopic": events.qa(session.pk),
-        "pollsTopic": events.polls(session.pk),
+        "qaTopic": groups.qa(session.pk),
+        "pollsTopic": groups.polls(session.pk),
         "liveModule": static("live/live.js"),
         "labels": labels(),
     }
@@ -343,8 +344,8 @@ def console(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
     config = public_config(
         session,
         mode="console",
-        qaTopic=events.qa_moderation(session.pk),
-        pollsTopic=events.polls_moderation(session.pk),
+        qaTopic=groups.qa_moderation(session.pk),
+        pollsTopic=groups.polls_moderation(session.pk),
     )
     return render(
         request,
