@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from madang.checkin import badges, services
 from madang.checkin.models import Scan, ScanResult
 from tests.checkin.conftest import Site, make_badge
+from tests.common.concurrency import THREADS, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-THREADS = 12
-
-
-def run_at_once(work) -> list[object]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(THREADS)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def one(index: int) -> None:
-        try:
-            barrier.wait()
-            outcome: object = work(index)
-        except Exception as exc:
-            outcome = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_the_same_nonce_sent_by_many_threads_is_stored_and_counted_once(site: Site) -> None:

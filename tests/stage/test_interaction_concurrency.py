@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from madang.accounts.models import EditionRole
 from madang.common import errors
 from madang.stage.interaction import services
 from madang.stage.interaction.voters import Voter
 from madang.stage.models import PollKind, PollVote, Question, QuestionSettings, QuestionVote
+from tests.common.concurrency import THREADS, run_at_once
 from tests.factories import SessionFactory
 from tests.stage.conftest import person_with
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-THREADS = 12
-
-
-def run_at_once(work: Any) -> list[object]:
-    barrier = threading.Barrier(THREADS)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def one(index: int) -> None:
-        try:
-            barrier.wait()
-            outcome: object = work(index)
-        except Exception as exc:
-            outcome = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture
