@@ -244,3 +244,35 @@ def stage_page(
         caption_languages=caption_languages(stage),
         files=caption_files(session or on_now.current),
     )
+
+
+# Sessions as the live interaction (Q&A, polls, chat) finds them ---------------------------------
+
+MODERATE_PERMISSION = "stage.moderate"
+
+
+def public_session(session_id: int) -> Session | None:
+    """A published session of a published edition, or None."""
+    return (
+        Session.objects.select_related("event", "room")
+        .filter(pk=session_id, status=SessionStatus.PUBLISHED, event__is_published=True)
+        .first()
+    )
+
+
+def any_session(edition_slug: str, session_id: int) -> Session | None:
+    """A session of the edition, published or not (for its moderators)."""
+    return (
+        Session.objects.select_related("event", "room")
+        .filter(pk=session_id, event__slug=edition_slug)
+        .first()
+    )
+
+
+def may_moderate(user: Any, session: Session) -> bool:
+    """Whether ``user`` moderates the Q&A, polls and chat of the session's edition."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.has_perm(MODERATE_PERMISSION, session.event)
+    )

@@ -20,6 +20,7 @@ from madang.accounts.edition_admin import EditionScopedAdmin
 from madang.common.errors import DomainError
 from madang.stage.chat import queries, services
 from madang.stage.models import ChatReport, ChatRestriction
+from madang.stage.queries import MODERATE_PERMISSION
 
 
 def _person(user: Any) -> str:
@@ -27,7 +28,7 @@ def _person(user: Any) -> str:
 
 
 class ReadOnlyChatAdmin(EditionScopedAdmin):
-    view_permission = queries.MODERATOR_PERMISSION
+    view_permission = MODERATE_PERMISSION
     edition_roles_may_add = False
     edition_roles_may_delete = False
 

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from madang.program.enums import SessionStatus
 from madang.program.models import Session
 from madang.stage.models import (
     ChatMessage,
@@ -19,33 +18,17 @@ from madang.stage.models import (
     ChatSettings,
     RestrictionKind,
 )
+from madang.stage.queries import may_moderate as may_moderate
+from madang.stage.queries import public_session as public_session
 
 # Visible messages in the chat topic's snapshot (clients keep as many).
 RECENT_MESSAGES = 50
-MODERATOR_PERMISSION = "stage.moderate"
-
-
-def public_session(session_id: int) -> Session | None:
-    """A published session of a published edition, or None."""
-    return (
-        Session.objects.select_related("event", "room")
-        .filter(pk=session_id, status=SessionStatus.PUBLISHED, event__is_published=True)
-        .first()
-    )
 
 
 def session_of_edition(edition_slug: str, session_id: int) -> Session | None:
     """A public session by its edition's slug and its number."""
     found = public_session(session_id)
     return found if found is not None and found.event.slug == edition_slug else None
-
-
-def may_moderate(user: Any, session: Session) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.has_perm(MODERATOR_PERMISSION, session.event)
-    )
 
 
 def settings_of(session: Session | int) -> ChatSettings:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from madang.common import errors
 from madang.live import groups
 from madang.program.models import Session
+from madang.stage import queries as stage_queries
 from madang.stage.chat import handlers, queries, services
 from madang.stage.models import ChatMessage
 
@@ -81,11 +82,7 @@ def _form_payload(data: Any) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def moderate_page(request: HttpRequest, slug: str, session_id: int) -> HttpResponse:
     """Reports, recent messages, restrictions and settings of a session's chat."""
-    session = (
-        Session.objects.select_related("event", "room")
-        .filter(pk=session_id, event__slug=slug)
-        .first()
-    )
+    session = stage_queries.any_session(slug, session_id)
     if session is None:
         raise Http404("No such session")
     if not request.user.is_authenticated:

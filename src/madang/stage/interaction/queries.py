@@ -12,33 +12,15 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from madang.program.enums import SessionStatus
-from madang.program.models import Session
 from madang.stage.models import Poll, PollOption, PollStatus, Question, QuestionSettings
 from madang.stage.models.qa import PUBLIC_QUESTION_STATUSES, QuestionStatus
+from madang.stage.queries import any_session as any_session
+from madang.stage.queries import public_session as public_session
 
 # Polls shown to the audience: the newest that are not drafts.
 PUBLIC_POLLS = 5
 # Questions kept in the console's closed list (rejected and answered are not in the queue).
 LANGUAGES = ("ko", "en")
-
-
-def public_session(session_id: int) -> Session | None:
-    """A published session of a published edition, or None."""
-    return (
-        Session.objects.select_related("event", "room")
-        .filter(pk=session_id, status=SessionStatus.PUBLISHED, event__is_published=True)
-        .first()
-    )
-
-
-def any_session(edition_slug: str, session_id: int) -> Session | None:
-    """A session of the edition, published or not (for its moderators)."""
-    return (
-        Session.objects.select_related("event", "room")
-        .filter(pk=session_id, event__slug=edition_slug)
-        .first()
-    )
 
 
 def approval_required(event_id: int) -> bool:

@@ -47,8 +47,8 @@ from madang.stage.models.qa import (
     PUBLIC_QUESTION_STATUSES,
     QUESTION_MAX_LENGTH,
 )
-
-MODERATE_PERMISSION = "stage.moderate"
+from madang.stage.queries import MODERATE_PERMISSION as MODERATE_PERMISSION
+from madang.stage.queries import may_moderate as may_moderate
 
 # Questions per voter per window (MADANG_STAGE_QUESTION_RATE_LIMIT / _WINDOW), votes per voter
 # per window (MADANG_STAGE_VOTE_RATE_LIMIT / _WINDOW). One address may do
@@ -81,10 +81,6 @@ def _check_rate(scope: str, voter: Voter, limit_name: str, window_name: str) -> 
         )
     if not allowed:
         raise errors.Busy(gettext("Too many at once. Please wait a moment and try again."))
-
-
-def may_moderate(user: Any, session: Session) -> bool:
-    return user is not None and bool(user.has_perm(MODERATE_PERMISSION, session.event))
 
 
 def _check_may_moderate(user: Any, session: Session) -> None:
