@@ -6,34 +6,11 @@
 // pauses that (remembered in this browser). Reactions are sent as clicks and shown as totals
 // pushed by the server at most once a second.
 
+import { readJson, storage } from "./page.js";
+
 const STORAGE_PREFIX = "madang-chat:";
+const { remember, recall } = storage(STORAGE_PREFIX);
 const KEEP = 50;
-
-function readJson(id) {
-  const element = document.getElementById(id);
-  if (!element) return null;
-  try {
-    return JSON.parse(element.textContent || "null");
-  } catch {
-    return null;
-  }
-}
-
-function remember(key, value) {
-  try {
-    window.localStorage.setItem(STORAGE_PREFIX + key, value);
-  } catch {
-    // Storage refused: the choice lasts for this page.
-  }
-}
-
-function recall(key) {
-  try {
-    return window.localStorage.getItem(STORAGE_PREFIX + key);
-  } catch {
-    return null;
-  }
-}
 
 function fill(template, values) {
   return String(template || "").replace(/%\((\w+)\)s/g, (_match, name) => String(values[name] ?? ""));

@@ -2,15 +2,7 @@
 // the moderator, through a polite status line, that new messages or reports have arrived
 // since the page was loaded, with a link to refresh it. Text is inserted with textContent.
 
-function readJson(id) {
-  const element = document.getElementById(id);
-  if (!element) return null;
-  try {
-    return JSON.parse(element.textContent || "null");
-  } catch {
-    return null;
-  }
-}
+import { readJson } from "./page.js";
 
 const box = document.querySelector("[data-moderation-live]");
 const config = box ? readJson(box.dataset.moderationLive) : null;

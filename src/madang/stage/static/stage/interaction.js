@@ -5,17 +5,9 @@
 // redraws the lists when they change, and sends the forms in the background so the page stays
 // where it is. Text written by people is always inserted with textContent, never as HTML.
 
-const ANSWERED = "answered";
+import { readJson } from "./page.js";
 
-function readJson(id) {
-  const element = id && document.getElementById(id);
-  if (!element) return null;
-  try {
-    return JSON.parse(element.textContent || "null");
-  } catch {
-    return null;
-  }
-}
+const ANSWERED = "answered";
 
 function make(tag, attributes = {}, text) {
   const made = document.createElement(tag);

@@ -5,35 +5,12 @@
 //
 // Text from the server (caption lines, labels) is always inserted with textContent.
 
+import { readJson, storage } from "./page.js";
+
 const STORAGE_PREFIX = "madang-stage:";
+const { remember, recall } = storage(STORAGE_PREFIX);
 const VISIBLE_LINES = 4;
 const HLS_TYPE = "application/vnd.apple.mpegurl";
-
-function readJson(id) {
-  const element = document.getElementById(id);
-  if (!element) return null;
-  try {
-    return JSON.parse(element.textContent || "null");
-  } catch {
-    return null;
-  }
-}
-
-function remember(key, value) {
-  try {
-    window.localStorage.setItem(STORAGE_PREFIX + key, value);
-  } catch {
-    // Storage refused (private window): the choice lasts for this page.
-  }
-}
-
-function recall(key) {
-  try {
-    return window.localStorage.getItem(STORAGE_PREFIX + key);
-  } catch {
-    return null;
-  }
-}
 
 function playsHlsNatively() {
   const video = document.createElement("video");
