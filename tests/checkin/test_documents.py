@@ -68,12 +68,34 @@ def has_characters(pdf: bytes, text: str) -> bool:
     return set(text.replace(" ", "")) <= mapped_characters(pdf)
 
 
-def test_badge_pdf_embeds_the_korean_name_with_a_cjk_font(site: Site) -> None:
+def korean_fonts(pdf: bytes) -> set[str]:
+    """The embedded fonts that are one of the Korean families the badge asks for."""
+
+    def plain(name: str) -> str:
+        return re.sub(r"[^a-z]", "", name.lower())
+
+    wanted = {plain(family) for family in documents.KOREAN_FONTS}
+    return {
+        name
+        for name in font_names(pdf)
+        if any(plain(name.partition("+")[2]).startswith(family) for family in wanted)
+    }
+
+
+def test_badge_pdf_embeds_the_korean_name_with_a_korean_font(site: Site) -> None:
     badge = make_badge(site.event, name="김민지")
     pdf = documents.render_pdf(documents.cards_for([badge]), sheet=False, title="Badge")
     assert pdf.startswith(b"%PDF")
-    assert any("CJK" in name for name in font_names(pdf))
+    assert korean_fonts(pdf), font_names(pdf)
     assert has_characters(pdf, "김민지")
+
+
+def test_the_badge_font_stack_puts_the_korean_families_first() -> None:
+    html = documents.render_to_string(
+        "checkin/badges_pdf.html",
+        {"pages": [], "sheet": False, "title": "x", "font_stack": documents.FONT_STACK},
+    )
+    assert 'font-family: "Noto Sans CJK KR", "Noto Sans KR", "NanumGothic"' in html
 
 
 def test_arabic_name_renders_right_to_left(site: Site) -> None:

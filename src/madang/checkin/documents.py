@@ -2,8 +2,10 @@
 
 Badges are HTML and CSS rendered by WeasyPrint. WeasyPrint needs Pango from the system, so it is
 imported only when a PDF is made; without it ``PdfUnavailable`` is raised and the views answer
-a translated page instead. Korean names need a CJK font installed (Debian ``fonts-noto-cjk``);
-Arabic and other scripts use whatever system font has their letters (DejaVu Sans at least).
+a translated page instead. Korean names need a Korean font installed: Debian ``fonts-noto-cjk``
+is the one documented, and the other common Korean families are named after it
+(``KOREAN_FONTS``). Arabic and other scripts use whatever system font has their letters
+(DejaVu Sans at least).
 """
 
 from __future__ import annotations
@@ -96,6 +98,13 @@ def badge_card(badge: Badge) -> BadgeCard:
     )
 
 
+# Korean font families, the preferred first: the Noto CJK fonts of Debian's fonts-noto-cjk, then
+# the Noto Sans KR, Nanum and Un families other systems install. The badge text asks for them in
+# this order before the Latin fallbacks.
+KOREAN_FONTS = ("Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "NanumBarunGothic", "UnDotum")
+FONT_STACK = ", ".join(f'"{family}"' for family in (*KOREAN_FONTS, "Noto Sans", "DejaVu Sans"))
+
+
 def render_pdf(cards: Sequence[BadgeCard], *, sheet: bool, title: str) -> bytes:
     """The badges as a PDF: one A6 page each, or A4 sheets of four with cutting lines."""
     try:
@@ -109,7 +118,8 @@ def render_pdf(cards: Sequence[BadgeCard], *, sheet: bool, title: str) -> bytes:
         else [[card] for card in cards]
     )
     html = render_to_string(
-        "checkin/badges_pdf.html", {"pages": pages, "sheet": sheet, "title": title}
+        "checkin/badges_pdf.html",
+        {"pages": pages, "sheet": sheet, "title": title, "font_stack": FONT_STACK},
     )
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf
