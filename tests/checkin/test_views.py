@@ -212,6 +212,42 @@ def test_scan_page_shows_counts_and_escapes_names(site: Site) -> None:
     assert missing.status_code == 404
 
 
+def config_of(page: Any) -> dict[str, Any]:
+    text = page.content.decode()
+    return json.loads(  # type: ignore[no-any-return]
+        text.split('id="checkin-config" type="application/json">')[1].split("</script>")[0]
+    )
+
+
+def test_a_code_posted_before_the_script_ran_is_handed_to_it_and_not_recorded(
+    site: Site,
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(site.staff)
+    page_url = url("checkin-entrance", site, entrance_id=site.east.pk)
+    page = client.get(page_url)
+    assert config_of(page)["pending"] == ""
+    token = config_of(page)["csrfToken"]
+    code = badges.badge_code(make_badge(site.event))
+    refused = client.post(page_url, {"code": code})
+    assert refused.status_code == 403
+    posted = client.post(page_url, {"code": f"  {code}\n", "csrfmiddlewaretoken": token})
+    assert posted.status_code == 200
+    assert config_of(posted)["pending"] == code
+    assert Scan.objects.count() == 0
+    script = '<script id="x">'
+    escaped = client.post(page_url, {"code": script + "x" * 300, "csrfmiddlewaretoken": token})
+    assert script.encode() not in escaped.content
+    assert len(config_of(escaped)["pending"]) == 200
+
+
+def test_a_posted_code_is_still_refused_to_others(site: Site) -> None:
+    client = Client()
+    client.force_login(user_with(site, "attendee"))
+    page_url = url("checkin-entrance", site, entrance_id=site.east.pk)
+    assert client.post(page_url, {"code": "MB1.x"}).status_code == 403
+
+
 def test_registrant_downloads_their_badge_pdf(site: Site) -> None:
     registration = RegistrationFactory(category__event=site.event, name="김민지")
     response = Client().get(url("registration-badge-pdf", site, token=registration.manage_token))

@@ -115,3 +115,42 @@ def test_people_without_the_role_are_refused(live_server: Any, browser: Any) -> 
         assert page.get_by_role("heading", level=1).inner_text() == "Not allowed"
     finally:
         context.close()
+
+
+def test_a_code_sent_before_the_script_started_is_scanned_when_it_starts(
+    live_server: Any, browser: Any
+) -> None:
+    event = EventFactory()
+    hall = RoomFactory(event=event, name=bilingual("A홀", "Hall A"))
+    Entrance.objects.create(
+        event=event, name=bilingual("동문", "East"), room=hall, direction=Direction.IN
+    )
+    staff = UserFactory()
+    EditionRole.objects.create(user=staff, event=event, role=EditionRole.Role.CHECKIN_STAFF)
+    badge = badges.issue_badge(RegistrationFactory(category__event=event, name="김민지"))
+
+    context = browser.new_context(locale="en-GB")
+    context.add_cookies([signed_in_cookie(staff, live_server)])
+    page = context.new_page()
+    try:
+        # A slow phone: the page is there, its script is not yet (held back here).
+        page.route("**/checkin/checkin*.js", lambda route: route.abort())
+        page.goto(f"{live_server.url}/en/{event.slug}/checkin/")
+        page.get_by_role("link", name="East").click()
+        page.wait_for_load_state()
+        assert page.locator("#checkin-form").get_attribute("data-ready") is None
+        page.unroute("**/checkin/checkin*.js")
+        code_box = page.get_by_label("Badge code")
+        code_box.fill(badges.badge_code(badge))
+        with page.expect_navigation():
+            code_box.press("Enter")
+        page.wait_for_selector('#checkin-result[data-result="accepted"]')
+        assert "김민지" in page.locator("#checkin-result").inner_text()
+        assert Scan.objects.filter(badge=badge, result=ScanResult.ACCEPTED).count() == 1
+        assert "?" not in page.url and page.locator("#checkin-form").get_attribute("data-ready")
+        # A reload does not post the code again.
+        page.reload()
+        page.wait_for_selector('#checkin-form[data-ready="true"]')
+        assert Scan.objects.filter(badge=badge).count() == 1
+    finally:
+        context.close()

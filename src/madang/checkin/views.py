@@ -21,7 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from madang.checkin import documents, queries, services
 from madang.checkin.models import Entrance, Scan
@@ -33,6 +33,8 @@ from madang.registration.models import Registration
 
 # Scans per sync request, and the largest body read.
 SYNC_BATCH_MAX = 50
+# The code box's maxlength on the scanning page.
+CODE_FIELD_MAX_LENGTH = 200
 SYNC_BODY_MAX_BYTES = 64 * 1024
 # Sync requests per staff user per window (MADANG_CHECKIN_SYNC_RATE_LIMIT / _WINDOW).
 SYNC_RATE_LIMIT = env.number("CHECKIN_SYNC_RATE_LIMIT", 600)
@@ -103,9 +105,15 @@ def choose_entrance(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def scan_page(request: HttpRequest, slug: str, entrance_id: int) -> HttpResponse:
-    """The phone-first scanning page of one entrance."""
+    """The phone-first scanning page of one entrance.
+
+    The page's script sends scans itself. A code submitted before the script has started (a
+    hand scanner pressing Enter while a slow phone is still loading) posts the form to this
+    page instead, which hands the code to the script to scan as soon as it starts; nothing is
+    recorded here.
+    """
     event = _event_or_404(slug)
     refused = _staff_page_guard(request, event)
     if refused is not None:
@@ -120,6 +128,9 @@ def scan_page(request: HttpRequest, slug: str, entrance_id: int) -> HttpResponse
         "countsUrl": reverse("checkin-counts", kwargs={"slug": event.slug}),
         "csrfToken": get_token(request),
         "batch": SYNC_BATCH_MAX,
+        "pending": request.POST.get("code", "")[:CODE_FIELD_MAX_LENGTH].strip()
+        if request.method == "POST"
+        else "",
     }
     return render(
         request,
@@ -129,6 +140,7 @@ def scan_page(request: HttpRequest, slug: str, entrance_id: int) -> HttpResponse
             "entrance": entrance,
             "where": queries.where(entrance),
             "config": config,
+            "code_max_length": CODE_FIELD_MAX_LENGTH,
             "counts": queries.counts_payload(event),
             "section": "checkin",
         },

@@ -310,4 +310,12 @@ setInterval(poll, POLL_MS);
 setOnline(navigator.onLine);
 writeQueue(readQueue());
 setUpCamera();
-sync();
+if (config.pending) {
+  // A code sent before this script ran posted the form to the page: scan it now, and keep a
+  // reload from posting it again.
+  history.replaceState(null, "", location.href);
+  scan(config.pending);
+} else {
+  sync();
+}
+form.dataset.ready = "true";
