@@ -190,11 +190,14 @@ def test_field_errors_are_tied_to_their_input(client, category):
     assert 'id="email-error"' in html
 
 
-def test_category_that_closed_after_the_form_was_shown_is_refused_kindly(client, category):
+def test_category_that_closed_after_the_form_was_shown_is_refused_kindly(
+    client, category, django_capture_on_commit_callbacks
+):
     CategoryFactory(event=category.event, slug="online")
     data = form_data(category, client)
     category.closes_at = timezone.now() - dt.timedelta(seconds=1)
-    category.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the organiser's edit commits
+        category.save()
     response = client.post(register_url(category.event), data)
     html = response.content.decode()
     assert response.status_code == 400
@@ -203,10 +206,13 @@ def test_category_that_closed_after_the_form_was_shown_is_refused_kindly(client,
     assert 'value="김민지"' in html
 
 
-def test_last_category_closing_after_the_form_was_shown_explains_why(client, category):
+def test_last_category_closing_after_the_form_was_shown_explains_why(
+    client, category, django_capture_on_commit_callbacks
+):
     data = form_data(category, client)
     category.closes_at = timezone.now() - dt.timedelta(seconds=1)
-    category.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the organiser's edit commits
+        category.save()
     response = client.post(register_url(category.event), data)
     html = response.content.decode()
     assert response.status_code == 400

@@ -8,7 +8,9 @@ class RegistrationConfig(AppConfig):
     verbose_name = _("Registration")
 
     def ready(self) -> None:
-        from madang.registration import session_places, signals
+        from madang.registration import caching, session_places, signals
+
+        del caching  # imported for its receivers: category and question edits bump the version
 
         # A registration that ends (cancelled, rejected, offer lapsed) frees its session places.
         signals.registration_changed.connect(

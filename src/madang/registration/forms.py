@@ -206,6 +206,7 @@ class RegistrationForm(QuestionsMixin, forms.Form):
         self,
         *args: Any,
         categories: QuerySet[Category],
+        known_categories: Sequence[Category] | None = None,
         questions: Sequence[Question] = (),
         **kwargs: Any,
     ) -> None:
@@ -213,8 +214,9 @@ class RegistrationForm(QuestionsMixin, forms.Form):
         choice = self.fields["category"]
         assert isinstance(choice, CategoryField)
         choice.queryset = categories
-        # The view's own queryset, read once: the choice is looked up in it, not queried again.
-        choice.known = categories
+        # The choice is looked up among categories the view has read already (the same rows as
+        # the queryset, when given), not queried again.
+        choice.known = categories if known_categories is None else known_categories
         self.questions = list(questions)
         self._question_errors = {}
         self._answers = {}

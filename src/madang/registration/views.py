@@ -6,7 +6,8 @@ the result page shows a registrant their own name.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from madang.common.errors import DomainError
 from madang.common.ratelimit import limit_posts
 from madang.program import queries as program_queries
 from madang.program.models import Event
-from madang.registration import queries, services
+from madang.registration import caching, queries, services
 from madang.registration.enums import RegistrationLanguage
 from madang.registration.forms import QUESTIONS_FOR, InvitationForm, RegistrationForm
 from madang.registration.invitations import invitation_for, prefilled_answers
@@ -33,7 +34,7 @@ def _event_or_404(slug: str) -> Event:
     return event
 
 
-def _chosen_category(categories: QuerySet[Category], slug: object) -> Category | None:
+def _chosen_category(categories: Iterable[Category], slug: object) -> Category | None:
     if not isinstance(slug, str) or not slug:
         return None
     return next((category for category in categories if category.slug == slug), None)
@@ -59,19 +60,25 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     a category with questions shows them on a second step, and nothing is registered until
     they are submitted.
     """
-    event = _event_or_404(slug)
+    setup = caching.form_setup(slug)
+    if setup is None:
+        raise Http404("No such edition")
+    event = setup.event
     now = timezone.now()
-    # A submission is checked against the open categories without counting their places; the
-    # counts are read only when a page is shown.
+    # A submission is checked against the open categories without counting their places (the
+    # service counts under the category's lock); the counts are read only when a page is shown.
     counted = request.method != "POST"
     categories = queries.open_categories(event, now=now, counted=counted)
     status = 200
     questions_step = False
     category: Category | None = None
     if request.method == "POST":
-        category = _chosen_category(categories, request.POST.get("category"))
-        questions = queries.category_questions(category)
-        form = RegistrationForm(request.POST, categories=categories, questions=questions)
+        known = setup.open_categories(now)
+        category = _chosen_category(known, request.POST.get("category"))
+        questions = setup.questions_of(category)
+        form = RegistrationForm(
+            request.POST, categories=categories, known_categories=known, questions=questions
+        )
         valid = form.is_valid()
         shown_for = request.POST.get(QUESTIONS_FOR, "")
         questions_step = bool(questions) and category is not None and shown_for != category.slug
@@ -109,7 +116,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         if category is not None:
             initial["category"] = category
         form = RegistrationForm(
-            categories=categories, questions=queries.category_questions(category), initial=initial
+            categories=categories, questions=setup.questions_of(category), initial=initial
         )
     return render(
         request,
