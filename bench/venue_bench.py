@@ -203,11 +203,31 @@ async def _avatars(
 
 
 def probe_pattern(probe_ids: set[str]) -> re.Pattern[str]:
-    """A probe's entry in a tick's moves, ``["<id>",x,y]`` as the server writes it."""
+    """A probe's entry in a tick's moves, ``["<id>",x,y]`` as the server writes it.
+
+    The ids are spelled as a tree of their common prefixes (``a(?:b|c)`` for ``ab`` and ``ac``):
+    an entry of someone else then fails on its first characters, not once per probe.
+    """
     if not probe_ids:
         return NO_PROBE
-    alternatives = "|".join(re.escape(avatar_id) for avatar_id in sorted(probe_ids))
-    return re.compile(r'\["(' + alternatives + r')",(-?\d+),(-?\d+)\]')
+    return re.compile(r'\["(' + _prefix_tree(sorted(probe_ids)) + r')",(-?\d+),(-?\d+)\]')
+
+
+def _prefix_tree(words: list[str]) -> str:
+    """An expression matching exactly ``words`` (sorted, none empty), sharing prefixes."""
+    groups: dict[str, list[str]] = {}
+    ends = False
+    for word in words:
+        if word:
+            groups.setdefault(word[0], []).append(word[1:])
+        else:
+            ends = True
+    alternatives = [re.escape(first) + _prefix_tree(rest) for first, rest in groups.items()]
+    if ends:
+        alternatives.append("")
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return "(?:" + "|".join(alternatives) + ")"
 
 
 def probe_receipts(pattern: re.Pattern[str], text: str, me: str) -> list[tuple[str, int, int]]:
