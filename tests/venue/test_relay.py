@@ -150,3 +150,13 @@ def test_a_client_that_does_not_read_holds_up_no_one_and_its_backlog_is_bounded(
     assert slow_at in seen.values()
     assert attempts == 1
     assert 0 < backlog <= hub_module.MAX_BACKLOG
+
+
+def test_each_event_loop_has_its_own_hub() -> None:
+    async def twice() -> tuple[Hub, Hub]:
+        return hub_module.hub(), hub_module.hub()
+
+    first, again = asyncio.run(twice())
+    second, once_more = asyncio.run(twice())
+    assert first is again and second is once_more
+    assert first is not second

@@ -100,10 +100,16 @@ def _depth(value: Any, level: int = 0) -> int:
     if level > MAX_DEPTH:
         return level
     if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
+        items: Any = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return level
+    deepest = level + 1  # what a container of plain values reaches (most payloads)
+    for item in items:
+        if isinstance(item, dict | list):
+            deepest = max(deepest, _depth(item, level + 1))
+    return deepest
 
 
 def _no_constants(name: str) -> None:

@@ -310,12 +310,22 @@ def _floor_state(space: Space) -> dict[str, Any]:
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+# The loop and hub of the last call, held weakly: every move asks, always from the same loop,
+# and a weak dictionary's lookup makes a weak reference each time.
+_last: tuple[weakref.ref[asyncio.AbstractEventLoop], weakref.ref[Hub]] | None = None
 
 
 def hub() -> Hub:
     """The hub of the running event loop."""
+    global _last
     loop = asyncio.get_running_loop()
+    last = _last
+    if last is not None and last[0]() is loop:
+        known = last[1]()
+        if known is not None:
+            return known
     found = _hubs.get(loop)
     if found is None:
         found = _hubs[loop] = Hub(float(getattr(settings, "VENUE_TICK_SECONDS", 0.1)))
+    _last = (weakref.ref(loop), weakref.ref(found))
     return found
