@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import multiprocessing
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -61,12 +62,16 @@ TIME_BUDGET_S = 110.0
 # The benchmark's own Redis database (flushed); two uvicorn workers share it with --redis.
 REDIS_URL = "redis://127.0.0.1:6379/13"
 ZONES = ["stage", "audience", "booth-mobility", "booth-energy", "lounge"]
+# Every so many tick frames a client process also parses one in full and compares.
+CHECK_EVERY = 50
+NO_PROBE = re.compile(r"(?!)")
 
 
 async def _avatars(
     pipe: Connection, url: str, origin: str, space: int, first: int, count: int, seconds: float
 ) -> None:  # pragma: no cover - runs in a child process
-    from websockets.asyncio.client import connect
+    from bench.ws_client import Connection as Socket
+    from bench.ws_client import connect
 
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -74,19 +79,22 @@ async def _avatars(
     sends: list[tuple[str, int, int, float]] = []
     receipts: list[tuple[str, int, int, float]] = []
     failures: list[str] = []
-    sockets: list[Any] = []
+    sockets: list[Socket] = []
     joined = 0
     all_joined = asyncio.Event()
     start = asyncio.Event()
     stop_at = [0.0]
-    ids: set[str] = set()
     rng = random.Random(first)
+    # Every probe's position as the server writes it; set once the probes are known.
+    probe_moves = [NO_PROBE]
+    frames = [0, 0, 0]  # tick frames read, cross-checked with a full parse, mismatched
+    mismatch: list[str] = []
 
     def done_joining() -> None:
         if joined + len(failures) == count:
             all_joined.set()
 
-    async def reply(ws: Any) -> dict[str, Any]:
+    async def reply(ws: Socket) -> dict[str, Any]:
         while True:
             kind, payload = json.loads(await asyncio.wait_for(ws.recv(), 60))
             if kind == "live.ok":
@@ -94,34 +102,71 @@ async def _avatars(
             if kind == "live.error":
                 raise BenchError(payload.get("code", "error"))
 
+    # Tick frames as they arrive, with their time of receipt, read once the loop has taken in
+    # every socket that was ready: the reading of one frame does not delay the receipt time of
+    # the next one, which arrived at the same moment on another connection.
+    arrived: list[tuple[str, float, str]] = []
+
+    def read_arrived() -> None:
+        batch = arrived[:]
+        arrived.clear()
+        for text, received, me in batch:
+            found = probe_receipts(probe_moves[0], text, me)
+            frames[0] += 1
+            if frames[0] % CHECK_EVERY == 0:
+                # The same frame read in full: the fast reading must find exactly this.
+                frames[1] += 1
+                expected = [
+                    (avatar_id, x, y)
+                    for avatar_id, x, y in json.loads(text)[1]["m"]
+                    if avatar_id in all_probes and avatar_id != me
+                ]
+                if sorted(expected) != sorted(found):
+                    frames[2] += 1
+                    mismatch[:] = [text[:300]]
+            for avatar_id, x, y in found:
+                receipts.append((avatar_id, x, y, received))
+
+    def reader(ws: Socket, me: str) -> Any:
+        def on_message(text: str, received: float) -> None:
+            if text.startswith('["venue.tick"'):
+                if not arrived:
+                    loop.call_soon(read_arrived)
+                arrived.append((text, received, me))
+            elif text.startswith('["live.ping"'):
+                _kind, payload = json.loads(text)
+                ws.send(json.dumps(["live.pong", {"t": payload.get("t", 0)}]))
+
+        return on_message
+
     async def one(index: int) -> None:
         nonlocal joined
         try:
             async with gate:
-                ws = await connect(
-                    url, origin=origin, open_timeout=60, ping_interval=None,  # type: ignore[arg-type]
-                    max_size=2**22,
-                )  # fmt: skip
+                ws = await connect(url, origin=origin, timeout=60)
                 sockets.append(ws)
-                await ws.send(
-                    json.dumps(["venue.join", {"space": space, "name": f"a{index}", "ref": 1}])
-                )
+                ws.send(json.dumps(["venue.join", {"space": space, "name": f"a{index}", "ref": 1}]))
                 me = (await reply(ws))["you"]
                 await asyncio.sleep(0.4)  # the join cost 3 frames of the connection's budget
                 zone = ZONES[index % len(ZONES)]
-                await ws.send(json.dumps(["venue.goto", {"zone": zone, "ref": 2}]))
+                ws.send(json.dumps(["venue.goto", {"zone": zone, "ref": 2}]))
                 place = await reply(ws)
         except Exception as exc:  # counted and reported, never hidden
             failures.append(f"{type(exc).__name__}: {exc}"[:200])
             done_joining()
             return
         joined += 1
-        ids.add(me)
         probe = index % PROBE_EVERY == 0
         if probe:
             probes[me] = index
         done_joining()
-        reader = loop.create_task(read(ws, me))
+        # From now on every frame is read as it arrives (what queued meanwhile first).
+        on_message = reader(ws, me)
+        while not ws.queue.empty():
+            queued = ws.queue.get_nowait()
+            if queued is not None:
+                on_message(queued, time.time())
+        ws.on_message = on_message
         await start.wait()
         # Back and forth along a row, 8 tiles each way, from a random phase.
         x, y = place["x"], place["y"]
@@ -134,30 +179,12 @@ async def _avatars(
                     direction = -direction
                 x += direction
                 sent = time.time()
-                await ws.send(json.dumps(["venue.move", {"x": x, "y": y}]))
+                ws.send(f'["venue.move",{{"x":{x},"y":{y}}}]')
                 if probe:
                     sends.append((me, x, y, sent))
                 await asyncio.sleep(MOVE_INTERVAL_S - (time.time() - sent))
         except Exception:
             pass
-        reader.cancel()
-
-    async def read(ws: Any, me: str) -> None:
-        try:
-            async for message in ws:
-                received = time.time()
-                text = message if isinstance(message, str) else message.decode()
-                if text.startswith('["venue.tick"'):
-                    payload = json.loads(text)[1]
-                    for avatar_id, x, y in payload["m"]:
-                        # Its own moves come back too: only the others' count.
-                        if avatar_id in all_probes and avatar_id != me:
-                            receipts.append((avatar_id, x, y, received))
-                elif text.startswith('["live.ping"'):
-                    _kind, payload = json.loads(text)
-                    await ws.send(json.dumps(["live.pong", {"t": payload.get("t", 0)}]))
-        except Exception:
-            return
 
     all_probes: set[str] = set()
     tasks = [loop.create_task(one(first + i)) for i in range(count)]
@@ -166,17 +193,71 @@ async def _avatars(
     command, every_probe = await loop.run_in_executor(None, pipe.recv)
     assert command == "start"
     all_probes.update(every_probe)
+    probe_moves[0] = probe_pattern(all_probes)
     cpu_start = time.process_time()
     stop_at[0] = time.time() + seconds
     start.set()
     await asyncio.sleep(seconds + 1.0)  # the last ticks arrive
     cpu = time.process_time() - cpu_start
-    pipe.send(("report", sends, receipts, cpu))
+    problems = [f"{ws.error}" for ws in sockets if ws.error][:3]
+    lost = sum(1 for ws in sockets if not ws.open)
+    if lost:
+        problems.append(f"{lost} connections closed during the walk")
+    if frames[2]:
+        problems.append(
+            f"{frames[2]} of {frames[1]} tick frames checked in full read otherwise: {mismatch[0]}"
+        )
+    pipe.send(("report", sends, receipts, cpu, frames[:2], problems))
     for task in tasks:
         task.cancel()
     for ws in sockets:
         with contextlib.suppress(Exception):
-            ws.transport.abort()
+            ws.abort()
+
+
+def probe_pattern(probe_ids: set[str]) -> re.Pattern[str]:
+    """A probe's entry in a tick's moves, ``["<id>",x,y]`` as the server writes it.
+
+    The ids are spelled as a tree of their common prefixes (``a(?:b|c)`` for ``ab`` and ``ac``):
+    an entry of someone else then fails on its first characters, not once per probe.
+    """
+    if not probe_ids:
+        return NO_PROBE
+    return re.compile(r'\["(' + _prefix_tree(sorted(probe_ids)) + r')",(-?\d+),(-?\d+)\]')
+
+
+def _prefix_tree(words: list[str]) -> str:
+    """An expression matching exactly ``words`` (sorted, none empty), sharing prefixes."""
+    groups: dict[str, list[str]] = {}
+    ends = False
+    for word in words:
+        if word:
+            groups.setdefault(word[0], []).append(word[1:])
+        else:
+            ends = True
+    alternatives = [re.escape(first) + _prefix_tree(rest) for first, rest in groups.items()]
+    if ends:
+        alternatives.append("")
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+def probe_receipts(pattern: re.Pattern[str], text: str, me: str) -> list[tuple[str, int, int]]:
+    """The probes' positions in the moves ("m") of a ``venue.tick`` frame, but ``me``'s own.
+
+    Reads only the moves, which end where the events begin: moves hold nothing but
+    ``[id, x, y]`` entries, so ``],"e":`` cannot occur inside them. A frame is parsed in full
+    only now and then (``CHECK_EVERY``), to check that this reading finds the same.
+    """
+    end = text.find('],"e":')
+    if end < 0:
+        end = len(text)
+    return [
+        (found[1], int(found[2]), int(found[3]))
+        for found in pattern.finditer(text, 0, end)
+        if found[1] != me
+    ]
 
 
 def avatars_process(
@@ -229,13 +310,16 @@ def measure(
         sends: list[tuple[str, int, int, float]] = []
         receipts: list[tuple[str, int, int, float]] = []
         client_cpu = []
+        frames = [0, 0]
         for pipe in pipes:
             if not pipe.poll(seconds + 60):
                 raise BenchError("a client process did not report")
-            _kind, its_sends, its_receipts, cpu = pipe.recv()
+            _kind, its_sends, its_receipts, cpu, its_frames, problems = pipe.recv()
             sends += its_sends
             receipts += its_receipts
             client_cpu.append(cpu / (seconds + 1.0))
+            frames = [a + b for a, b in zip(frames, its_frames, strict=True)]
+            errors += problems
         server_cpu = (process_tree_cpu(server_pid) - cpu_before) / (time.monotonic() - wall_before)
     finally:
         for child in children:
@@ -253,6 +337,7 @@ def measure(
         "pings": pings,
         "server_cpu": server_cpu,
         "client_cpu": client_cpu,
+        "frames": frames,
         "errors": errors,
     }
 
@@ -382,8 +467,12 @@ def run_setup(
                 f"    entered in {result['entered_s']:.1f} s; {len(lat)} deliveries timed; "
                 f"p50 {ms(percentile(lat, 0.5))} ms, p95 {ms(percentile(lat, 0.95))} ms, "
                 f"p99 {ms(percentile(lat, 0.99))} ms; server CPU {result['server_cpu']:.0%}; "
-                f"ping p50 {ms(percentile(result['pings'], 0.5))} ms"
+                f"client CPU {' + '.join(f'{c:.0%}' for c in result['client_cpu'])}; "
+                f"ping p50 {ms(percentile(result['pings'], 0.5))} ms; "
+                f"{result['frames'][0]} tick frames read, {result['frames'][1]} of them in full"
             )
+            for error in result["errors"]:
+                print(f"    {error}")
             results.append(result)
     return results
 

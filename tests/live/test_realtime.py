@@ -177,3 +177,26 @@ def test_snapshot_plus_events_equals_a_fresh_snapshot(
         for published in missed:
             state = announcements.apply(state, published.type, published.data)
     assert state == announcements.snapshot(event.slug, None)
+
+
+def test_the_depth_limit_and_the_size_limit_are_exact() -> None:
+    def nested(levels: int) -> str:
+        # A payload whose values nest ``levels`` containers deep, lists and objects in turn.
+        inner = "1"
+        for level in range(levels):
+            inner = f'{{"k": {inner}, "n": 2}}' if level % 2 else f"[0, {inner}, []]"
+        return '["a.b", {"x": ' + inner + ', "y": 1}]'
+
+    # Two levels more: the payload itself, and the empty list inside the innermost list.
+    deepest = protocol.MAX_DEPTH - 2
+    assert protocol.parse(nested(deepest), max_bytes=4096).type == "a.b"
+    with pytest.raises(protocol.FrameError) as deep:
+        protocol.parse(nested(deepest + 1), max_bytes=4096)
+    assert deep.value.code == "invalid"
+    # Up to 4 bytes a character: "가" is 3, so 1,365 of them fit in 4,096 bytes and 1,366 not.
+    fits = '["a.b", {"x": "' + "가" * (1365 - 6) + '"}]'
+    assert len(fits.encode()) <= 4096 < len(fits) * 4
+    assert protocol.parse(fits, max_bytes=4096).payload["x"]
+    with pytest.raises(protocol.FrameError) as large:
+        protocol.parse(fits.replace("가", "가가", 1), max_bytes=4096)
+    assert large.value.code == "too_large"

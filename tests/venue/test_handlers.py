@@ -218,3 +218,23 @@ def test_a_full_instance_sends_newcomers_to_a_new_one_with_the_same_floor(
     assert joined[2]["instances"] == 2
     # People of another instance are not listed.
     assert [p["name"] for p in joined[2]["people"]] == ["g1"]
+
+
+def test_a_move_before_entering_is_refused_in_the_connections_language(server: Server) -> None:
+    # venue.move runs without the language switched for every move; its refusal still speaks
+    # the connection's language.
+    async def scenario(lang: str) -> tuple[str, dict[str, Any]]:
+        client = LiveClient(server.url + f"?lang={lang}", origin=server.origin)
+        task = asyncio.create_task(client.run())
+        await client.wait_for(lambda c: any(t == "live.welcome" for t, _ in c.frames))
+        reply = await client.request("venue.move", {"x": 1, "y": 1})
+        await stop((client, task))
+        return reply
+
+    for lang, message in (("en", "Enter the space first."), ("ko", "먼저 공간에 입장하세요.")):
+        frame_type, payload = run(scenario(lang))
+        assert (frame_type, payload["code"], payload["message"]) == (
+            "live.error",
+            "conflict",
+            message,
+        )

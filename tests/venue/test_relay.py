@@ -150,3 +150,44 @@ def test_a_client_that_does_not_read_holds_up_no_one_and_its_backlog_is_bounded(
     assert slow_at in seen.values()
     assert attempts == 1
     assert 0 < backlog <= hub_module.MAX_BACKLOG
+
+
+def test_each_event_loop_has_its_own_hub() -> None:
+    async def twice() -> tuple[Hub, Hub]:
+        return hub_module.hub(), hub_module.hub()
+
+    first, again = asyncio.run(twice())
+    second, once_more = asyncio.run(twice())
+    assert first is again and second is once_more
+    assert first is not second
+
+
+def test_a_move_reaches_the_other_worker_between_ticks(settings: Any) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "madang.live.layers.MemoryChannelLayer"}}
+
+    async def scenario() -> tuple[tuple[int, int], tuple[int, int]]:
+        # Ticks far apart: only the relay between ticks can bring the move over in time.
+        first, second = Hub(5.0), Hub(5.0)
+        first.relaying = second.relaying = True
+        await first.enter_space(entry("host"))
+        space_a, _a = first.join(
+            entry("host"), connection_id="ca", colour=0, shape="circle", send=Outbox()
+        )
+        await second.enter_space(entry("guest"))
+        space_b, b = second.join(
+            entry("guest"), connection_id="cb", colour=1, shape="square", send=Outbox()
+        )
+        await settle(first, second)
+        assert b.id in space_a.avatars
+        b.moves = type(b.moves)(100, 100)
+        space_b.move(b.id, b.x + 1, b.y)
+        await asyncio.sleep(10 * hub_module.RELAY_EVERY_SECONDS)
+        mirrored = space_a.avatars[b.id]
+        for each in (first, second):
+            for task in (each.task, each.reader):
+                if task is not None:
+                    task.cancel()
+        return (mirrored.x, mirrored.y), (b.x, b.y)
+
+    mirrored, actual = asyncio.run(scenario())
+    assert mirrored == actual

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -84,19 +85,34 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     holding_place = False
     heartbeat_task: asyncio.Task[None] | None = None
+    context: handlers.HandlerContext | None = None
     # Events reach a connection through its process's relay (live/relay.py), which holds the
     # one channel-layer membership per topic; a connection has no channel-layer channel.
     channel_layer_alias = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            await self._serve(scope, receive, send)
         except (ConnectionError, OSError, RedisError):
             # Redis cannot be reached where the connection needs it. Refuse politely: clients
             # retry with backoff, and resync once Redis is back.
             logger.warning("websocket refused: channel layer unavailable", exc_info=True)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": protocol.CLOSE_TRY_AGAIN})
+
+    async def _serve(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' ``AsyncConsumer.__call__`` for a consumer without a channel-layer channel.
+
+        Channels waits on the socket and the channel layer together, which costs a task and an
+        ``asyncio.wait`` per frame received; with only the socket to read (events come through
+        the relay), the next message is simply awaited, one at a time as before.
+        """
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await self.dispatch(await receive())
 
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
@@ -147,6 +163,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # connections before every message: one hop per event per subscriber, which made a
         # fan-out to thousands queue behind that thread. This consumer reaches the database
         # only through database_sync_to_async, which closes them around each call itself.
+        if message["type"] == "websocket.receive":  # the frequent one, straight through
+            text = message.get("text")
+            if text is not None:
+                await self.receive(text_data=text)
+            else:
+                await self.receive(bytes_data=message.get("bytes"))
+            return
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"no handler for message type {message['type']}")
@@ -167,13 +190,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # Sending -----------------------------------------------------------------------------
 
     async def send_frame(self, frame_type: str, payload: dict[str, Any]) -> None:
-        await self.send(text_data=encode(frame_type, payload))
+        await self.base_send({"type": "websocket.send", "text": encode(frame_type, payload)})
 
     async def send_error(
         self, code: str, *, ref: int | None = None, detail: str = "", message: str = ""
     ) -> None:
         with translation.override(self.language):
-            text = message or protocol.error_message(code)
+            text = str(message) if message else protocol.error_message(code)
         payload: dict[str, Any] = {"code": code, "message": text}
         if ref is not None:
             payload["ref"] = ref
@@ -252,13 +275,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _run_handler(
         self, found: handlers.Handler, payload: dict[str, Any], ref: int | None
     ) -> None:
-        context = handlers.HandlerContext(
-            user=self.user,
-            language=self.language,
-            client_address=self.address,
-            connection_id=self.connection_id,
-            send=self._send_text,
-        )
+        context = self.context
+        if context is None:
+            # The same for every frame of the connection.
+            context = self.context = handlers.HandlerContext(
+                user=self.user,
+                language=self.language,
+                client_address=self.address,
+                connection_id=self.connection_id,
+                send=self._send_text,
+            )
         if found.in_loop:
             await self._run_in_loop(found, context, payload, ref)
             return
@@ -278,7 +304,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._ok(ref, result)
 
     async def _send_text(self, text: str) -> None:
-        await self.send(text_data=text)
+        await self.base_send({"type": "websocket.send", "text": text})
 
     async def _run_in_loop(
         self,
@@ -287,13 +313,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         payload: dict[str, Any],
         ref: int | None,
     ) -> None:
-        with translation.override(self.language):
-            try:
+        try:
+            if found.translates:
+                with translation.override(self.language):
+                    result = await found.function(context, payload)
+            else:
+                # It activates the language itself around the little text it makes (an error).
                 result = await found.function(context, payload)
-            except errors.DomainError as exc:
-                code = ERROR_CODES.get(type(exc), ErrorCode.INVALID)
-                await self.send_error(code, ref=ref, message=exc.message)
-                return
+        except errors.DomainError as exc:
+            code = ERROR_CODES.get(type(exc), ErrorCode.INVALID)
+            await self.send_error(code, ref=ref, message=exc.message)
+            return
         if result is not None:
             await self._ok(ref, dict(result))
 

@@ -100,23 +100,34 @@ def _depth(value: Any, level: int = 0) -> int:
     if level > MAX_DEPTH:
         return level
     if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
+        items: Any = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return level
+    deepest = level + 1  # what a container of plain values reaches (most payloads)
+    for item in items:
+        if isinstance(item, dict | list):
+            deepest = max(deepest, _depth(item, level + 1))
+    return deepest
 
 
 def _no_constants(name: str) -> None:
     raise ValueError(name)
 
 
+# NaN and Infinity are not JSON; the default reader would accept them. One reader for all
+# frames (``json.loads`` with an option makes a new one per call).
+_READER = json.JSONDecoder(parse_constant=_no_constants)
+
+
 def parse(text: str, *, max_bytes: int) -> Frame:
     """Read one client frame; raises FrameError for anything but ``["a.type", {...}]``."""
-    if len(text) > max_bytes or len(text.encode()) > max_bytes:
+    # A character is at most 4 bytes in UTF-8: short texts need no encoding to be measured.
+    if len(text) > max_bytes or (len(text) * 4 > max_bytes and len(text.encode()) > max_bytes):
         raise FrameError(ErrorCode.TOO_LARGE)
     try:
-        # NaN and Infinity are not JSON; the default reader would accept them.
-        decoded = json.loads(text, parse_constant=_no_constants)
+        decoded = _READER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise FrameError(ErrorCode.MALFORMED) from exc
     if (

@@ -108,9 +108,19 @@ class Avatar:
         }
 
 
-def neighbourhood(cell: tuple[int, int]) -> list[tuple[int, int]]:
-    cx, cy = cell
-    return [(cx + dx, cy + dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+_neighbourhoods: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
+
+
+def neighbourhood(cell: tuple[int, int]) -> tuple[tuple[int, int], ...]:
+    """The 3 by 3 cells around ``cell`` (itself included), made once per cell (a map has at
+    most (MAX_SIDE / CELL + 2) squared of them)."""
+    found = _neighbourhoods.get(cell)
+    if found is None:
+        cx, cy = cell
+        found = _neighbourhoods[cell] = tuple(
+            (cx + dx, cy + dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+        )
+    return found
 
 
 class Refused(Exception):

@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.utils import translation
 from django.utils.translation import gettext
 
 from madang.common import errors
@@ -57,7 +58,9 @@ def refusal(code: str) -> errors.DomainError:
 def _joined(context: HandlerContext) -> tuple[Space, Any]:
     found = hub.hub().find(context.connection_id)
     if found is None:
-        raise refusal("not_joined")
+        # In the connection's language even where the handler runs without it (venue.move).
+        with translation.override(context.language):
+            raise refusal("not_joined")
     return found
 
 
@@ -97,6 +100,7 @@ async def join(context: HandlerContext, payload: dict[str, Any]) -> dict[str, An
         "y": Field(int, min_value=-1, max_value=MAX_SIDE),
     },
     in_loop=True,
+    translates=False,
 )
 async def move(context: HandlerContext, payload: dict[str, Any]) -> None:
     space, avatar = _joined(context)

@@ -5,13 +5,14 @@ One hub per event loop (the serving process's), created on the first ``venue.joi
 to the connections, then lets the speaking timers run out. A connection holds one avatar.
 
 With Redis (several websocket workers), each worker's hub mirrors the avatars of the others: per
-tick and space it publishes one message with what its own avatars did (arrivals, departures,
-moves, chat, the floor) to the group ``venue_relay.<space id>`` of the channel layer, and applies
-the others' messages to its mirror, so that every worker delivers every position to its own
-clients. A hub entering a space asks the others for their avatars (``hello``); every few
-seconds it says which avatars it still holds (``alive``), and a worker not heard from for
-``SILENT_AFTER_SECONDS`` has its avatars dropped. If Redis is unreachable, each worker goes on
-alone with its own avatars.
+tick and space, and between ticks every ``RELAY_EVERY_SECONDS`` (so that a move reaches the other
+workers in time for their next tick), it publishes one message with what its own avatars did
+(arrivals, departures, moves, chat, the floor) to the group ``venue_relay.<space id>`` of the
+channel layer, and applies the others' messages to its mirror, so that every worker delivers
+every position to its own clients. A hub entering a space asks the others for their avatars
+(``hello``); every few seconds it says which avatars it still holds (``alive``), and a worker not
+heard from for ``SILENT_AFTER_SECONDS`` has its avatars dropped. If Redis is unreachable, each
+worker goes on alone with its own avatars.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from madang.venue.maps import get_map
 logger = logging.getLogger("madang.venue")
 
 ALIVE_EVERY_SECONDS = 5.0
+# Between ticks a hub publishes what its avatars did at least this often, so that the other
+# workers' next tick carries it: a move waits for one tick, not for the ticks of two workers.
+RELAY_EVERY_SECONDS = 0.02
 # Frames kept for a client that reads slower than the ticks come; older ones are dropped.
 MAX_BACKLOG = 20
 SILENT_AFTER_SECONDS = 15.0
@@ -198,7 +202,20 @@ class Hub:
             if not self.spaces:
                 self.task = None
                 return
-            await asyncio.sleep(max(0.0, self.tick_seconds - (time.monotonic() - started)))
+            deadline = started + self.tick_seconds
+            if self.relaying:
+                await self._relay_until(deadline)
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+
+    async def _relay_until(self, deadline: float) -> None:
+        """Publish the spaces' news every ``RELAY_EVERY_SECONDS`` until the next tick."""
+        while deadline - time.monotonic() > RELAY_EVERY_SECONDS:
+            await asyncio.sleep(RELAY_EVERY_SECONDS)
+            for space in list(self.spaces.values()):
+                try:
+                    await self._publish(space, alive=False)
+                except Exception:
+                    logger.exception("venue relay failed")
 
     async def tick(self) -> None:
         now = time.time()
@@ -310,12 +327,22 @@ def _floor_state(space: Space) -> dict[str, Any]:
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+# The loop and hub of the last call, held weakly: every move asks, always from the same loop,
+# and a weak dictionary's lookup makes a weak reference each time.
+_last: tuple[weakref.ref[asyncio.AbstractEventLoop], weakref.ref[Hub]] | None = None
 
 
 def hub() -> Hub:
     """The hub of the running event loop."""
+    global _last
     loop = asyncio.get_running_loop()
+    last = _last
+    if last is not None and last[0]() is loop:
+        known = last[1]()
+        if known is not None:
+            return known
     found = _hubs.get(loop)
     if found is None:
         found = _hubs[loop] = Hub(float(getattr(settings, "VENUE_TICK_SECONDS", 0.1)))
+    _last = (weakref.ref(loop), weakref.ref(found))
     return found
