@@ -71,6 +71,7 @@ def _read(edition: caching.PublishedEdition) -> FormSetup | None:
 @receiver([post_save, post_delete], sender=Category)
 @receiver([post_save, post_delete], sender=Question)
 def _form_changed(sender: type, instance: Any, **kwargs: Any) -> None:
+    event_id: int | None
     if isinstance(instance, Category):
         event_id = instance.event_id
     else:
