@@ -12,8 +12,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from madang.accounts.models import EditionRole
 from madang.stage.chat import reactions, services
