@@ -15,9 +15,13 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from madang.accounts.models import EditionRole
-from madang.stage.interaction import services
+from madang.common import realtime
+from madang.live import groups
+from madang.stage.interaction import events, queries, services
+from madang.stage.interaction.voters import Voter
 from madang.stage.models import Poll, Question, QuestionStatus
 from tests.e2e.test_live import AsgiServer, edition, server  # noqa: F401
 from tests.e2e.test_public_site import axe_violations
@@ -158,3 +162,52 @@ def test_a_poll_vote_changes_the_results_another_browser_shows(
     services.manage_poll(poll=poll, action="hide", by=moderator)
     results.locator(".poll-hidden").wait_for(timeout=TIMEOUT)
     assert results.locator(".poll-count").count() == 0
+
+
+def test_a_late_vote_does_not_bring_back_a_rejected_question_and_the_console_passes_axe(
+    browser: Any,
+    server: AsgiServer,  # noqa: F811
+    session: Any,
+) -> None:
+    slug = session.event.slug
+    moderator = person_with(EditionRole.Role.MODERATOR, session.event)
+    asked = [
+        services.ask_question(
+            session=session, text=text, voter=Voter(device=f"device-{number}-0123456789")
+        )
+        for number, text in enumerate(("Rejected soon", "Stays"))
+    ]
+    for question in asked:
+        services.moderate_question(question=question, action="approve", by=moderator)
+    doomed = Question.objects.get(pk=asked[0].pk)
+    # What a vote read just before the rejection publishes: the older revision, one more vote.
+    stale = {**queries.question_data(doomed), "votes": doomed.votes + 1}
+
+    desk = signed_in_context(browser, server.url, moderator).new_page()
+    open_ready(desk, f"{server.url}/en/{slug}/moderate/{session.pk}/")
+    kiosk = open_ready(
+        browser.new_context(viewport={"width": 1920, "height": 1080}).new_page(),
+        f"{server.url}/en/{slug}/kiosk/main-hall/",
+    )
+    item = desk.locator("[data-questions] .qa-item", has_text="Rejected soon")
+    item.get_by_role("button", name="Reject").click()
+    for page in (desk, kiosk):
+        page.locator("[data-questions] .qa-item", has_text="Rejected soon").wait_for(
+            state="detached", timeout=TIMEOUT
+        )
+
+    # The late vote arrives on both topics, then a later event the pages must have applied.
+    for group in (groups.qa(session.pk), groups.qa_moderation(session.pk)):
+        realtime.publish_now(group, events.question_updated(stale))
+    services.vote_question(question=asked[1], voter=Voter(device="late-voter-0123456789"))
+    for page in (desk, kiosk):
+        page.locator("[data-questions] .qa-item", has_text="Stays").locator(
+            ".qa-votes", has_text="1 "
+        ).wait_for(timeout=TIMEOUT)
+        expect(page.locator("[data-questions] .qa-item", has_text="Rejected soon")).to_have_count(0)
+
+    # The moderator console has no accessibility problems, in either language.
+    for lang in ("en", "ko"):
+        desk.goto(f"{server.url}/{lang}/{slug}/moderate/{session.pk}/")
+        desk.locator(READY).wait_for(timeout=TIMEOUT)
+        assert axe_violations(desk) == []

@@ -79,23 +79,40 @@ def _merge(known: dict[str, Any] | None, incoming: dict[str, Any]) -> dict[str, 
     return merged
 
 
+# Where ``apply`` keeps the revision at which each question left the list, so that a vote
+# published just before a rejection, arriving after it with the older revision, does not bring
+# the question back. Not part of a snapshot: followers compare everything but this.
+GONE = "_gone"
+
+
 def _apply_questions(
     order: Callable[[dict[str, Any]], Any], visible: Callable[[dict[str, Any]], bool]
 ) -> Callable[[dict[str, Any], str, Mapping[str, Any]], dict[str, Any]]:
     def apply(state: dict[str, Any], event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
         questions = {item["id"]: item for item in state.get("questions", [])}
+        gone: dict[int, int] = dict(state.get(GONE, {}))
         if event_type == events.QUESTION_UPDATED:
             incoming = dict(data["question"])
-            newer = _merge(questions.get(incoming["id"]), incoming)
+            number = incoming["id"]
+            known = questions.get(number)
+            stale = known is None and incoming["rev"] <= gone.get(number, -1)
+            newer = None if stale else _merge(known, incoming)
             if newer is not None:
-                questions[incoming["id"]] = newer
-                if not visible(newer):
-                    del questions[incoming["id"]]
+                if visible(newer):
+                    questions[number] = newer
+                    gone.pop(number, None)
+                else:
+                    questions.pop(number, None)
+                    gone[number] = newer["rev"]
         elif event_type == events.QUESTION_REMOVED:
             known = questions.get(data["id"])
-            if known is not None and data["rev"] >= known["rev"]:
-                del questions[data["id"]]
-        return {"questions": sorted(questions.values(), key=order)}
+            if known is None or data["rev"] >= known["rev"]:
+                questions.pop(data["id"], None)
+                gone[data["id"]] = max(data["rev"], gone.get(data["id"], data["rev"]))
+        applied: dict[str, Any] = {"questions": sorted(questions.values(), key=order)}
+        if gone:
+            applied[GONE] = gone
+        return applied
 
     return apply
 

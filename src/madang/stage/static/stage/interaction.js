@@ -69,6 +69,11 @@ class Interaction {
     this.mode = config.mode;
     this.labels = config.labels || {};
     this.questions = new Map();
+    // The revision at which each question left this list (rejected, or no longer public). A
+    // vote published just before a rejection can arrive after it, carrying the older revision;
+    // it must not bring the question back. Kept across snapshots, which may be followed by
+    // events read before them (docs/realtime.md).
+    this.gone = new Map();
     this.polls = new Map();
     this.votedQuestions = new Set(config.votedQuestions || []);
     this.votedPolls = new Set(config.votedPolls || []);
@@ -129,17 +134,26 @@ class Interaction {
 
   applyQuestion(type, data) {
     if (type === "question.updated") {
-      const known = this.questions.get(data.question.id);
+      const id = data.question.id;
+      const known = this.questions.get(id);
+      if (!known && this.gone.has(id) && data.question.rev <= this.gone.get(id)) return;
       const newer = merge(known, data.question);
       if (!newer) return;
       if (this.mode === "console" && !known && newer.status === "pending") this.say(this.label("newQuestion"));
       const shown =
         this.mode === "console" ? newer.status !== "rejected" : ["approved", ANSWERED].includes(newer.status);
-      if (shown) this.questions.set(newer.id, newer);
-      else this.questions.delete(newer.id);
+      if (shown) {
+        this.questions.set(id, newer);
+        this.gone.delete(id);
+      } else {
+        this.questions.delete(id);
+        this.gone.set(id, newer.rev);
+      }
     } else if (type === "question.removed") {
       const known = this.questions.get(data.id);
-      if (known && data.rev >= known.rev) this.questions.delete(data.id);
+      if (known && data.rev < known.rev) return;
+      this.questions.delete(data.id);
+      this.gone.set(data.id, Math.max(data.rev, this.gone.get(data.id) ?? data.rev));
     }
   }
 
