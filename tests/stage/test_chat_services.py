@@ -175,6 +175,29 @@ def test_a_ban_covers_every_session_of_the_edition_until_lifted(session: Any, vi
     assert {"stage.chat_ban", "stage.chat_lift_restriction"} <= actions
 
 
+def test_an_edition_wide_ban_and_its_lifting_reach_every_session_moderators_topic(
+    session: Any, viewer: Any, django_capture_on_commit_callbacks: Any, store: MemoryStore
+) -> None:
+    moderator = person_with(Role.ORGANISER, session.event)
+    elsewhere = SessionFactory(event=session.event)
+    other_edition = SessionFactory(event=EventFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        ban = services.ban_user(session=session, user=viewer, by=moderator)
+        services.lift_restriction(restriction=ban, session=elsewhere, by=moderator)
+    for where in (session, elsewhere):
+        assert published(store, groups.chat_moderation(where.pk)) == [
+            ("chat.restricted", published(store, groups.chat_moderation(session.pk))[0][1]),
+            ("chat.restriction_lifted", {"id": ban.pk}),
+        ]
+    assert published(store, groups.chat_moderation(other_edition.pk)) == []
+    # A ban in one session only, like a mute, shows on that session's topic alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ban_user(session=session, user=viewer, by=moderator, edition_wide=False)
+        services.mute_user(session=session, user=viewer, minutes=5, by=moderator)
+    assert len(published(store, groups.chat_moderation(session.pk))) == 4
+    assert len(published(store, groups.chat_moderation(elsewhere.pk))) == 2
+
+
 def test_moderators_cannot_be_muted_nor_mute_themselves(session: Any) -> None:
     organiser = person_with(Role.ORGANISER, session.event)
     moderator = person_with(Role.MODERATOR, session.event)

@@ -222,11 +222,19 @@ def _restrict(
             event=session.event,
             details={"session": session.pk, "user": user.pk, "edition_wide": edition_wide},
         )
-        publish_on_commit(
-            groups.chat_moderation(session.pk),
-            events.restricted(queries.restriction_data(restriction)),
-        )
+        event = events.restricted(queries.restriction_data(restriction))
+        for group in _moderation_groups(session, edition_wide=edition_wide):
+            publish_on_commit(group, event)
     return restriction
+
+
+def _moderation_groups(session: Session, *, edition_wide: bool) -> list[str]:
+    """The moderators' topics a restriction shows on: the session's, or every session's of the
+    edition for an edition-wide one (bans are rare; an edition has at most a few hundred)."""
+    if not edition_wide:
+        return [groups.chat_moderation(session.pk)]
+    sessions = Session.objects.filter(event_id=session.event_id).values_list("pk", flat=True)
+    return [groups.chat_moderation(pk) for pk in sorted(sessions)]
 
 
 def mute_user(
@@ -264,7 +272,8 @@ def ban_user(
     *, session: Session, user: Any, by: Any, reason: str = "", edition_wide: bool = True
 ) -> ChatRestriction:
     """Keep ``user`` from writing in every chat of the edition (or only this session's)
-    until the ban is lifted. Side effects and errors as :func:`mute_user`."""
+    until the ban is lifted. Side effects and errors as :func:`mute_user`; an edition-wide ban
+    shows on the moderators' topic of every session of the edition."""
     return _restrict(
         session=session,
         user=user,
@@ -282,9 +291,9 @@ def lift_restriction(
     """Unban or unmute; lifting it again changes nothing.
 
     Side effects: sets ``lifted_at``/``lifted_by``, an audit entry, and
-    ``chat.restriction_lifted`` on the moderators' topic of ``session`` (where it was lifted
-    from). Raises PermissionDenied without ``stage.moderate``, NotFound for a restriction of
-    another edition or another session.
+    ``chat.restriction_lifted`` on the moderators' topic of ``session`` (of every session
+    of the edition for an edition-wide ban). Raises PermissionDenied without
+    ``stage.moderate``, NotFound for a restriction of another edition or another session.
     """
     _check_moderator(by, session)
     if restriction.event_id != session.event_id or restriction.session_id not in (
@@ -305,7 +314,9 @@ def lift_restriction(
             event=session.event,
             details={"session": session.pk, "user": locked.user_id, "kind": locked.kind},
         )
-        publish_on_commit(groups.chat_moderation(session.pk), events.restriction_lifted(locked.pk))
+        lifted = events.restriction_lifted(locked.pk)
+        for group in _moderation_groups(session, edition_wide=locked.session_id is None):
+            publish_on_commit(group, lifted)
     return locked
 
 
