@@ -205,7 +205,7 @@ class RegistrationForm(QuestionsMixin, forms.Form):
     def __init__(
         self,
         *args: Any,
-        categories: QuerySet[Category],
+        categories: QuerySet[Category] | None = None,
         known_categories: Sequence[Category] | None = None,
         questions: Sequence[Question] = (),
         **kwargs: Any,
@@ -213,9 +213,10 @@ class RegistrationForm(QuestionsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         choice = self.fields["category"]
         assert isinstance(choice, CategoryField)
-        choice.queryset = categories
+        if categories is not None:
+            choice.queryset = categories
         # The choice is looked up among categories the view has read already (the same rows as
-        # the queryset, when given), not queried again.
+        # the queryset, when given), not queried again; the queryset may then be left out.
         choice.known = categories if known_categories is None else known_categories
         self.questions = list(questions)
         self._question_errors = {}

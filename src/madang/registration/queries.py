@@ -11,22 +11,16 @@ from madang.registration.enums import PLACE_HOLDING, RegistrationStatus
 from madang.registration.models import Category, ConsentRecord, Question, Registration
 
 
-def open_categories(event: Event, *, now: datetime, counted: bool = True) -> QuerySet[Category]:
-    """Categories of ``event`` open for registration at ``now``, each with ``places_taken``.
-
-    ``counted=False`` leaves the count out: a submission only needs to know that the chosen
-    category is open, and counting a category's registrations costs more as it fills.
-    """
-    categories = (
+def open_categories(event: Event, *, now: datetime) -> QuerySet[Category]:
+    """Categories of ``event`` open for registration at ``now``, each with ``places_taken``."""
+    return (
         Category.objects.filter(event=event)
         .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
         .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
         .order_by("position", "id")
-    )
-    if not counted:
-        return categories
-    return categories.annotate(
-        places_taken=Count("registrations", filter=Q(registrations__status__in=PLACE_HOLDING))
+        .annotate(
+            places_taken=Count("registrations", filter=Q(registrations__status__in=PLACE_HOLDING))
+        )
     )
 
 

@@ -65,10 +65,9 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such edition")
     event = setup.event
     now = timezone.now()
-    # A submission is checked against the open categories without counting their places (the
-    # service counts under the category's lock); the counts are read only when a page is shown.
-    counted = request.method != "POST"
-    categories = queries.open_categories(event, now=now, counted=counted)
+    # A submission is checked against the open categories kept with the form's set-up, without
+    # counting their places (the service counts under the category's lock); the categories
+    # with their counts are read only when a page is shown.
     status = 200
     questions_step = False
     category: Category | None = None
@@ -76,9 +75,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         known = setup.open_categories(now)
         category = _chosen_category(known, request.POST.get("category"))
         questions = setup.questions_of(category)
-        form = RegistrationForm(
-            request.POST, categories=categories, known_categories=known, questions=questions
-        )
+        form = RegistrationForm(request.POST, known_categories=known, questions=questions)
         valid = form.is_valid()
         shown_for = request.POST.get(QUESTIONS_FOR, "")
         questions_step = bool(questions) and category is not None and shown_for != category.slug
@@ -110,7 +107,9 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 )
         else:
             status = 400
+        categories = queries.open_categories(event, now=now)
     else:
+        categories = queries.open_categories(event, now=now)
         category = _chosen_category(categories, request.GET.get("category"))
         initial: dict[str, object] = {"language": _default_language()}
         if category is not None:
@@ -124,7 +123,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "event": event,
             "form": form,
-            "categories": list(categories if counted else queries.open_categories(event, now=now)),
+            "categories": list(categories),
             "chosen_category": category,
             "questions_step": questions_step,
             "question_errors": form.question_errors(),
