@@ -113,6 +113,46 @@ def test_two_workers_see_each_others_avatars_chat_and_floor(settings: Any) -> No
     assert hub_module.SILENT_AFTER_SECONDS > hub_module.ALIVE_EVERY_SECONDS
 
 
+def test_people_already_there_are_present_for_a_newcomer_on_another_worker_not_arrivals(
+    settings: Any,
+) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "madang.live.layers.MemoryChannelLayer"}}
+
+    async def scenario() -> dict[str, Any]:
+        first, second = relaying_hub(), relaying_hub()
+        box_b = Outbox()
+        await first.enter_space(entry("host", host=True))
+        for number, who in enumerate((entry("host", host=True), entry("early"))):
+            first.join(who, connection_id=f"c{number}", colour=0, shape="circle", send=Outbox())
+        await settle(first, second)
+        # The newcomer joins the second worker at once, before the first has answered its hello.
+        await second.enter_space(entry("guest"))
+        space_b, _guest = second.join(
+            entry("guest"), connection_id="cb", colour=1, shape="square", send=box_b
+        )
+        known_at_join = len(space_b.avatars)
+        await settle(first, second)
+        # Someone arriving afterwards is an arrival.
+        first.join(entry("late"), connection_id="c9", colour=3, shape="circle", send=Outbox())
+        await settle(first, second)
+        for each in (first, second):
+            for task in (each.task, each.reader):
+                if task is not None:
+                    task.cancel()
+        return {
+            "known_at_join": known_at_join,
+            "present": sorted(p["name"] for p in box_b.events("present")),
+            "arrived": sorted(p["name"] for p in box_b.events("arrived")),
+            "people": sorted(a.name for a in space_b.avatars.values()),
+        }
+
+    seen = asyncio.run(scenario())
+    assert seen["known_at_join"] == 1
+    assert seen["present"] == ["early", "host"]
+    assert seen["arrived"] == ["guest", "late"]
+    assert seen["people"] == ["early", "guest", "host", "late"]
+
+
 def test_a_client_that_does_not_read_holds_up_no_one_and_its_backlog_is_bounded() -> None:
     async def scenario() -> tuple[dict[str, tuple[int, int]], tuple[int, int], int, int]:
         venue = Hub(0.05)

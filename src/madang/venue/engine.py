@@ -236,7 +236,10 @@ class Space:
         send: Send | None,
         instance_number: int | None = None,
         at: tuple[int, int] | None = None,
+        event: str = "arrived",
     ) -> Avatar:
+        """Place a new avatar; its instance hears ``event`` about it ("arrived", or "present"
+        for someone who was there already and is only now known to this process)."""
         instance = self.choose_instance(instance_number)
         x, y = at or self.map.spawn
         zone = self.map.zone_at(x, y)
@@ -257,7 +260,7 @@ class Space:
         self.avatars[avatar.id] = avatar
         instance.avatars[avatar.id] = avatar
         instance.place(avatar)
-        instance.events.append(dumps(["arrived", avatar.public()]))
+        instance.events.append(dumps([event, avatar.public()]))
         instance.moved.setdefault(avatar.id, avatar.cell)
         self._op("join", self.state_of(avatar))
         return avatar
@@ -499,7 +502,10 @@ class Space:
 
     def _apply_one(self, home: str, op: list[Any]) -> None:
         kind = op[0]
-        if kind == "join":
+        if kind in ("join", "present"):
+            # "join": someone arrived; "present": someone already there when this process
+            # entered the space (the answer to its hello), whom clients add without an
+            # announcement.
             state = op[1]
             known = self.avatars.get(state["id"])
             if known is not None:
@@ -517,6 +523,7 @@ class Space:
                 send=None,
                 instance_number=state["instance"],
                 at=(state["x"], state["y"]) if self.map.free(state["x"], state["y"]) else None,
+                event="arrived" if kind == "join" else "present",
             )
             avatar.hand_at = state.get("hand_at")
             self.home[avatar.id] = home
@@ -553,9 +560,9 @@ class Space:
                     self._applying = False
 
     def local_state(self) -> list[list[Any]]:
-        """Ops that recreate this process's own avatars and the floor elsewhere."""
+        """Ops that recreate this process's own avatars elsewhere, as people already here."""
         ops: list[list[Any]] = [
-            ["join", self.state_of(avatar)] for avatar in self.avatars.values() if avatar.send
+            ["present", self.state_of(avatar)] for avatar in self.avatars.values() if avatar.send
         ]
         return ops
 

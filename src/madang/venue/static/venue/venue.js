@@ -141,10 +141,11 @@ async function start(config) {
     }
     let peopleChanged = false;
     for (const [kind, data] of payload.e || []) {
-      if (kind === "arrived") {
+      if (kind === "arrived" || kind === "present") {
+        // "present": someone who was here already, only now known to this server process.
         state.people.set(data.id, data);
         peopleChanged = true;
-        if (data.id !== state.me) announce(fill(labels.arrived, { name: data.name }));
+        if (kind === "arrived" && data.id !== state.me) announce(fill(labels.arrived, { name: data.name }));
       } else if (kind === "left") {
         state.people.delete(data.id);
         state.positions.delete(data.id);
