@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from playwright.sync_api import expect
 
 from madang.accounts.models import EditionRole
 from madang.checkin import badges
@@ -62,8 +64,11 @@ def test_staff_checks_in_online_and_offline_and_sync_counts_once(
         assert axe_violations(page) == []
         assert panel.get_attribute("aria-live") == "assertive"
         # Chromium without a camera or BarcodeDetector: the page says so and typing still works.
+        # (The page asks the browser which codes it can read, which may answer later.)
         camera = page.locator("#checkin-camera-status")
-        assert camera.get_attribute("data-state") in {"unsupported", "ready"}
+        expect(camera).to_have_attribute(
+            "data-state", re.compile(r"^(unsupported|ready)$"), timeout=5000
+        )
         assert camera.inner_text()
 
         context.set_offline(True)
@@ -74,7 +79,10 @@ def test_staff_checks_in_online_and_offline_and_sync_counts_once(
         page.wait_for_selector('#checkin-queue[data-count="2"]')
         assert "Saved on this device" in panel.inner_text()
         assert "counted once" in panel.inner_text()
-        assert page.locator("#checkin-online").get_attribute("data-state") == "offline"
+        # Set by the browser's "offline" event or a failed send, either of which may come later.
+        expect(page.locator("#checkin-online")).to_have_attribute(
+            "data-state", "offline", timeout=5000
+        )
         assert Scan.objects.count() == 1
 
         context.set_offline(False)
@@ -151,6 +159,8 @@ def test_a_code_sent_before_the_script_started_is_scanned_when_it_starts(
         # A reload does not post the code again.
         page.reload()
         page.wait_for_selector('#checkin-form[data-ready="true"]')
+        # Nothing is waiting to be sent: a code posted again would be, until the server answered.
+        page.wait_for_selector('#checkin-queue[data-count="0"]')
         assert Scan.objects.filter(badge=badge).count() == 1
     finally:
         context.close()

@@ -122,6 +122,35 @@ def wait_subscribed(page: Any, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+TOPIC_STATE = """async ([module, name]) => {
+  const live = await import(module);
+  const connection = live.connection();
+  const topic = connection.topics.get(name);
+  return topic
+    ? {ready: Boolean(connection.open && topic.ready), epoch: topic.epoch, seq: topic.seq}
+    : null;
+}"""
+
+
+def wait_caught_up(page: Any, topic: str, timeout: float = 10.0) -> None:
+    """Wait until the page follows ``topic`` and has applied every event published on it so far.
+
+    Lets a test check that something did *not* reach a page: without it, such a check could
+    pass only because the event is still on its way.
+    """
+    from django.templatetags.static import static
+
+    epoch, seq = realtime.store().state(topic)
+    deadline = time.monotonic() + timeout
+    while True:
+        # The module's own address, so this is the page's instance (and its one socket).
+        state = page.evaluate(TOPIC_STATE, [static("live/live.js"), topic])
+        if state and state["ready"] and state["epoch"] == epoch and (state["seq"] or 0) >= seq:
+            return
+        assert time.monotonic() < deadline, f"the page did not catch up with {topic} ({state})"
+        time.sleep(0.05)
+
+
 def post(edition: Any, by: Any, ko: str, en: str) -> Any:
     return post_announcement(event=edition, text={"ko": ko, "en": en}, by=by)
 

@@ -70,6 +70,8 @@ def test_from_the_form_to_a_session_place_and_back(page: Any, site: str) -> None
 
     page.get_by_role("button", name=re.compile(r"^Book a place\W+Showroom tour$")).press("Enter")
     page.get_by_text("is booked.").wait_for()
+    # The answer may still be arriving, its script (which moves the focus) not yet run.
+    page.wait_for_load_state()
     notice = page.locator(".notice[role=status]")
     assert "Your place in “Showroom tour” is booked." in notice.inner_text()
     # The result of the action takes the focus, so a screen reader reads it at once.
@@ -80,6 +82,7 @@ def test_from_the_form_to_a_session_place_and_back(page: Any, site: str) -> None
 
     page.get_by_role("button", name=re.compile(r"^Cancel my place\W+Showroom tour$")).press("Enter")
     page.get_by_text("You no longer have a place in “Showroom tour”.").wait_for()
+    page.wait_for_load_state()
     assert SessionPlace.objects.get().status == "cancelled"
     assert "Places left: 20 of 20" in main.inner_text()
     assert axe_violations(page) == []

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from madang.program.enums import SessionKind
 from tests.factories import (
@@ -253,8 +254,10 @@ def test_registering_by_keyboard_shows_errors_then_a_confirmation(page: Any, sit
     page.locator("#category-citizens").check()
     page.locator("form button[type=submit]").press("Enter")  # nothing else filled in
 
+    # The press returns once the answer starts to arrive, not once it is there.
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible(timeout=5000)
+    page.wait_for_load_state()
     assert axe_violations(page) == []
 
     page.fill("input[name=name]", "김민지 Minji 🌱")

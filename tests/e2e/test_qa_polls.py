@@ -23,7 +23,7 @@ from madang.live import groups
 from madang.stage.interaction import events, queries, services
 from madang.stage.interaction.voters import Voter
 from madang.stage.models import Poll, Question, QuestionStatus
-from tests.e2e.test_live import AsgiServer, edition, server  # noqa: F401
+from tests.e2e.test_live import AsgiServer, edition, server, wait_caught_up  # noqa: F401
 from tests.e2e.test_public_site import axe_violations
 from tests.e2e.test_stage import signed_in_context
 from tests.factories import RoomFactory, SessionFactory, bilingual
@@ -83,6 +83,9 @@ def test_a_question_from_a_phone_is_approved_and_appears_on_another_screen(
     # The question waits in the moderator's queue, and nowhere else.
     waiting = desk.locator("[data-questions] .qa-item", has_text="Will the buses be <em>free</em>?")
     waiting.wait_for(timeout=TIMEOUT)
+    # The public pages have had whatever was published to them so far, and show nothing of it.
+    for page in (kiosk, phone):
+        wait_caught_up(page, groups.qa(session.pk))
     assert kiosk.locator("[data-questions] .qa-item").count() == 0
     assert phone.locator("[data-questions] .qa-item").count() == 0
 

@@ -73,6 +73,7 @@ def test_questions_appear_for_the_chosen_category_and_are_saved(page: Any, site:
 
     summary = page.locator(".error-summary")
     summary.wait_for()
+    page.wait_for_load_state()  # the rest of the answer, not only its start
     assert "Tick this box to register in this category." in summary.inner_text()
     assert axe_violations(page) == []
 
