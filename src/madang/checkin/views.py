@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from madang.checkin import documents, queries, services
+from madang.checkin import caching, documents, queries, services
 from madang.checkin.models import Entrance, Scan
 from madang.common import errors
 from madang.common.ratelimit import client_address, consume, too_many_requests
@@ -185,12 +185,12 @@ def sync(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _json_guard(request, _event_or_404(slug)) or HttpResponse(status=403)
     items = _batch(request)
-    # All entrances of the edition (a handful), in one query and with their edition: the
-    # scans name them, and so do the earlier scans a repeat refers to.
-    known = {
-        e.pk: e for e in Entrance.objects.select_related("room", "event").filter(event__slug=slug)
-    }
-    event = next(iter(known.values())).event if known else _event_or_404(slug)
+    # All entrances of the edition (a handful) with their edition, kept per program version:
+    # the scans name them, and so do the earlier scans a repeat refers to.
+    edition = caching.edition_entrances(slug)
+    if edition.event is None:
+        raise Http404("No such edition")
+    known, event = edition.by_pk, edition.event
     refused = _json_guard(request, event)
     if refused is not None:
         return refused
