@@ -138,3 +138,30 @@ def test_a_host_gives_the_floor_to_a_raised_hand_and_everyone_hears_it(
     assert "Citizen has the floor." in citizen.locator("[data-floor-speaker]").inner_text()
     # A citizen has no host tools, and the server would refuse them anyway.
     assert citizen.locator("[data-host-tools]").is_hidden()
+
+
+def test_a_signed_in_person_is_recognised_when_the_venue_script_loads_after_the_socket_opened(
+    browser: Any,
+    server: AsgiServer,  # noqa: F811
+    edition: Any,  # noqa: F811
+) -> None:
+    from django.templatetags.static import static
+
+    space = make_space(event=edition)
+    person = person_with(EditionRole.Role.ATTENDEE, edition)
+    page = signed_in_context(browser, server.url, person).new_page()
+    held: list[Any] = []
+    page.route("**/venue/venue.js*", lambda route: held.append(route))
+    # (Not waiting for "load": that waits for the held script.)
+    page.goto(f"{server.url}/en/{edition.slug}/venue/{space.slug}/list/", wait_until="commit")
+    # The page's other live module (announcements) opens the socket while the venue's script
+    # is still on its way; only then does the script arrive.
+    page.wait_for_function(
+        "async (module) => (await import(module)).connection().open",
+        arg=static("live/live.js"),
+        timeout=10000,
+    )
+    assert len(held) == 1
+    held[0].continue_()
+    page.locator("[data-signed-in]:not([hidden])").wait_for(timeout=10000)
+    assert page.locator("[data-guest-field]").is_hidden()

@@ -112,8 +112,20 @@ export class LiveConnection {
   }
 
   // Listeners of the connection's state: "connecting", "open", "closed".
+  // A listener added once the connection is open (a module that loaded after another one's
+  // socket was welcomed) hears "open" at once, after its caller's own set-up has run.
   onStatus(listener) {
     this.statusListeners.add(listener);
+    if (this.open) {
+      queueMicrotask(() => {
+        if (!this.open || !this.statusListeners.has(listener)) return;
+        try {
+          listener("open");
+        } catch (error) {
+          console.error(error);
+        }
+      });
+    }
     return () => this.statusListeners.delete(listener);
   }
 
