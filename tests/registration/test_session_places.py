@@ -15,11 +15,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
+from madang.accounts.actors import SYSTEM
 from madang.accounts.models import EditionRole
 from madang.common import errors
 from madang.program.enums import SessionStatus
 from madang.registration import services, session_places
-from madang.registration.enums import CancelReason, RegistrationStatus
+from madang.registration.enums import RegistrationStatus
 from madang.registration.models import SessionPlace
 from madang.registration.models.session_places import SessionPlaceStatus
 from tests.factories import SEOUL, EventFactory, SessionFactory, UserFactory, bilingual
@@ -257,7 +258,7 @@ class TestCancelling:
         book(third, tour)
 
         with django_capture_on_commit_callbacks(execute=True):
-            services.cancel_registration(registration=first, reason=CancelReason.BY_REGISTRANT)
+            services.cancel_registration(registration=first, manage_token=first.manage_token)
 
         assert Counter(
             SessionPlace.objects.filter(registration=first).values_list("status", flat=True)
@@ -270,7 +271,7 @@ class TestCancelling:
         (person,) = people(category, 1)
         book(person, tour)
         with django_capture_on_commit_callbacks(execute=True):
-            services.cancel_registration(registration=person, reason=CancelReason.BY_ORGANISER)
+            services.cancel_registration(registration=person, by=SYSTEM)
         assert SessionPlace.objects.get(registration=person).status == "cancelled"
 
     def test_raising_the_capacity_then_filling_moves_the_list_up(self, category, tour):

@@ -1,7 +1,8 @@
 """Registration in the back office: categories, and registrations with approval actions.
 
 Status changes go through the services, so the admin respects capacity and the waiting list
-exactly as the public form does.
+exactly as the public form does; the services check the organiser's permission and write the
+audit log.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from madang.program.admin import BilingualAdmin
 from madang.program.forms import LabelledI18nTextarea, LabelledI18nTextInput
 from madang.program.models import Event
 from madang.registration import exports, services
-from madang.registration.enums import CancelReason
 from madang.registration.invitation_admin import managed_events  # also registers its admin
 from madang.registration.models import (
     Answer,
@@ -162,7 +162,7 @@ class CategoryAdmin(EditionScopedAdmin, BilingualAdmin):
         offered = 0
         for category in queryset:
             try:
-                offered += len(services.promote_from_waitlist(category=category))
+                offered += len(services.promote_from_waitlist(category=category, by=request.user))
             except DomainError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
         self.message_user(
@@ -238,7 +238,6 @@ class RegistrationAdmin(EditionScopedAdmin):
         request: HttpRequest,
         queryset: QuerySet[Registration],
         change: Callable[[Registration], object],
-        action: str,
     ) -> None:
         done = 0
         for registration in queryset.order_by("created_at", "id"):
@@ -249,9 +248,8 @@ class RegistrationAdmin(EditionScopedAdmin):
                     request, f"{registration.reference}: {exc.message}", messages.ERROR
                 )
             else:
+                # The service checked the permission and wrote the audit entry.
                 done += 1
-                # Organiser actions go to the audit log (accounts.audit).
-                audit.record(actor=request.user, action=action, obj=registration)
         self.message_user(
             request,
             ngettext(
@@ -268,8 +266,7 @@ class RegistrationAdmin(EditionScopedAdmin):
         self._apply(
             request,
             queryset,
-            lambda r: services.approve_registration(registration=r),
-            "registration.approve",
+            lambda r: services.approve_registration(registration=r, by=request.user),
         )
 
     @admin.action(description=_("Reject"), permissions=["change"])
@@ -277,8 +274,7 @@ class RegistrationAdmin(EditionScopedAdmin):
         self._apply(
             request,
             queryset,
-            lambda r: services.reject_registration(registration=r),
-            "registration.reject",
+            lambda r: services.reject_registration(registration=r, by=request.user),
         )
 
     @admin.action(description=_("Cancel and offer the place on"), permissions=["change"])
@@ -286,10 +282,7 @@ class RegistrationAdmin(EditionScopedAdmin):
         self._apply(
             request,
             queryset,
-            lambda r: services.cancel_registration(
-                registration=r, reason=CancelReason.BY_ORGANISER
-            ),
-            "registration.cancel",
+            lambda r: services.cancel_registration(registration=r, by=request.user),
         )
 
     def _export(
