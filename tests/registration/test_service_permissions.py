@@ -22,11 +22,11 @@ from madang.accounts.actors import SYSTEM
 from madang.accounts.models import AuditEntry, EditionRole
 from madang.common import errors
 from madang.program.models import Event
-from madang.registration import services
+from madang.registration import services, session_places
 from madang.registration.enums import CancelReason, RegistrationStatus
 from madang.registration.invitations import InvitationRow
-from madang.registration.models import Category, Invitation, Registration
-from tests.factories import EventFactory, UserFactory
+from madang.registration.models import Category, Invitation, Registration, SessionPlace
+from tests.factories import EventFactory, SessionFactory, UserFactory
 from tests.factories.registration import CategoryFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -284,3 +284,58 @@ def test_adding_someone_in_the_back_office_is_audited_once(category: Category) -
     )
     assert response.status_code == 302
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["registration.add"]
+
+
+def booked_place(category: Category) -> tuple[Registration, Any]:
+    session = SessionFactory(event=category.event, capacity=5)
+    registration = RegistrationFactory(category=category)
+    session_places.book_session_place(
+        registration=registration, session=session, client_token="place-token-1"
+    )
+    return registration, session
+
+
+def place_statuses() -> list[str]:
+    return list(SessionPlace.objects.order_by("pk").values_list("status", flat=True))
+
+
+@pytest.mark.parametrize("who", sorted(REFUSED))
+def test_a_user_without_the_permission_cancels_no_session_place(
+    category: Category, who: str
+) -> None:
+    registration, session = booked_place(category)
+    with pytest.raises(errors.PermissionDenied, match="places of editions you manage"):
+        session_places.cancel_session_place(
+            registration=registration, session=session, by=REFUSED[who](category.event)
+        )
+    assert place_statuses() == ["booked"]
+    assert not AuditEntry.objects.exists()
+
+
+def test_an_organiser_cancels_a_session_place_and_is_audited_once(category: Category) -> None:
+    registration, session = booked_place(category)
+    organiser = user_with(Role.ORGANISER, category.event)
+    session_places.cancel_session_place(registration=registration, session=session, by=organiser)
+    session_places.cancel_session_place(registration=registration, session=session, by=organiser)
+    assert place_statuses() == ["cancelled"]
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.event_id) == (
+        "session_place.cancel",
+        organiser,
+        category.event_id,
+    )
+
+
+def test_a_registrant_gives_up_a_place_only_with_their_own_link(category: Category) -> None:
+    registration, session = booked_place(category)
+    someone_else = RegistrationFactory(category=category)
+    with pytest.raises(errors.PermissionDenied):
+        session_places.cancel_session_place(
+            registration=registration, session=session, manage_token=someone_else.manage_token
+        )
+    assert place_statuses() == ["booked"]
+    session_places.cancel_session_place(
+        registration=registration, session=session, manage_token=registration.manage_token
+    )
+    assert place_statuses() == ["cancelled"]
+    assert not AuditEntry.objects.exists()

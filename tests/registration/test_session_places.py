@@ -192,7 +192,9 @@ class TestOverlap:
     def test_a_cancelled_place_no_longer_blocks(self, category, tour):
         (person,) = people(category, 1)
         book(person, tour)
-        session_places.cancel_session_place(registration=person, session=tour, now=NOW)
+        session_places.cancel_session_place(
+            registration=person, session=tour, manage_token=person.manage_token, now=NOW
+        )
         clash = limited_session(category.event, starts_at=at(10, 14, 30))
         assert book(person, clash).status == "booked"
 
@@ -215,7 +217,9 @@ class TestCancelling:
         session_places.session_place_changed.connect(listen)
         try:
             with django_capture_on_commit_callbacks(execute=True):
-                session_places.cancel_session_place(registration=first, session=tour, now=NOW)
+                session_places.cancel_session_place(
+                    registration=first, session=tour, manage_token=first.manage_token, now=NOW
+                )
         finally:
             session_places.session_place_changed.disconnect(listen)
 
@@ -228,22 +232,31 @@ class TestCancelling:
     def test_cancelling_twice_returns_the_cancelled_place(self, category, tour):
         (person,) = people(category, 1)
         place = book(person, tour)
-        first = session_places.cancel_session_place(registration=person, session=tour, now=NOW)
-        again = session_places.cancel_session_place(registration=person, session=tour, now=NOW)
+        first = session_places.cancel_session_place(
+            registration=person, session=tour, manage_token=person.manage_token, now=NOW
+        )
+        again = session_places.cancel_session_place(
+            registration=person, session=tour, manage_token=person.manage_token, now=NOW
+        )
         assert first.pk == again.pk == place.pk
         assert again.status == "cancelled"
 
     def test_cancelling_without_any_place_is_not_found(self, category, tour):
         (person,) = people(category, 1)
         with pytest.raises(errors.NotFound):
-            session_places.cancel_session_place(registration=person, session=tour, now=NOW)
+            session_places.cancel_session_place(
+                registration=person, session=tour, manage_token=person.manage_token, now=NOW
+            )
 
     def test_no_one_moves_up_once_the_session_has_started(self, category, tour):
         first, second, third = people(category, 3)
         for person in (first, second, third):
             book(person, tour)
         session_places.cancel_session_place(
-            registration=first, session=tour, now=tour.starts_at + dt.timedelta(minutes=5)
+            registration=first,
+            session=tour,
+            manage_token=first.manage_token,
+            now=tour.starts_at + dt.timedelta(minutes=5),
         )
         assert SessionPlace.objects.get(registration=third).status == "waitlisted"
 

@@ -297,7 +297,9 @@ def cancel_session(request: HttpRequest, slug: str, token: str, session_id: int)
     registration = _registration_or_404(slug, token)
     session = _session_or_404(registration, session_id)
     try:
-        session_places.cancel_session_place(registration=registration, session=session)
+        session_places.cancel_session_place(
+            registration=registration, session=session, manage_token=token
+        )
     except DomainError as exc:
         return _render_page(request, registration, error=exc.message, status=exc.status_code)
     messages.success(

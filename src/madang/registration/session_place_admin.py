@@ -136,8 +136,9 @@ class SessionPlaceAdmin(EditionScopedAdmin):
             if not place.is_active:
                 continue
             try:
+                # The service checks the permission and writes the audit entry.
                 session_places.cancel_session_place(
-                    registration=place.registration, session=place.session
+                    registration=place.registration, session=place.session, by=request.user
                 )
             except DomainError as exc:
                 self.message_user(
@@ -145,12 +146,6 @@ class SessionPlaceAdmin(EditionScopedAdmin):
                 )
             else:
                 done += 1
-                audit.record(
-                    actor=request.user,
-                    action="session_place.cancel",
-                    obj=place,
-                    event=place.session.event,
-                )
         self.message_user(
             request,
             ngettext("%(count)d place was cancelled.", "%(count)d places were cancelled.", done)
