@@ -177,3 +177,29 @@ def test_revoking_a_revoked_badge_records_nothing(site: Site) -> None:
     assert services.revoke_badge(badge=badge, by=organiser) is True
     assert services.revoke_badge(badge=badge, by=organiser) is False
     assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", sorted(NOT_MANAGERS))
+def test_only_organisers_print_badges(site: Site, who: str) -> None:
+    make_badge(site.event)
+    with pytest.raises(errors.PermissionDenied):
+        services.badges_to_print(
+            event=site.event, category_id=None, by=NOT_MANAGERS[who](site.event)
+        )
+    assert not AuditEntry.objects.exists()
+
+
+def test_printing_badges_is_audited_once(site: Site) -> None:
+    badge = make_badge(site.event)
+    make_badge(site.event)
+    organiser = user_with(Role.ORGANISER, site.event)
+    chosen = services.badges_to_print(
+        event=site.event, category_id=badge.registration.category_id, by=organiser
+    )
+    assert chosen == [badge]
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.details["count"]) == (
+        "checkin.print_badges",
+        organiser,
+        1,
+    )

@@ -22,7 +22,7 @@ from madang.accounts.actors import SYSTEM
 from madang.accounts.models import AuditEntry, EditionRole
 from madang.common import errors
 from madang.program.models import Event
-from madang.registration import services, session_places
+from madang.registration import exports, services, session_places
 from madang.registration.enums import CancelReason, RegistrationStatus
 from madang.registration.invitations import InvitationRow
 from madang.registration.models import Category, Invitation, Registration, SessionPlace
@@ -338,4 +338,61 @@ def test_a_registrant_gives_up_a_place_only_with_their_own_link(category: Catego
         registration=registration, session=session, manage_token=registration.manage_token
     )
     assert place_statuses() == ["cancelled"]
+    assert not AuditEntry.objects.exists()
+
+
+EXPORTS: dict[str, Callable[[Category, Any], exports.ExportFile]] = {
+    "registrations": lambda category, by: exports.export_registrations(
+        registrations=Registration.objects.filter(category=category), file_format="csv", by=by
+    ),
+    "invitation links": lambda category, by: exports.export_invitation_links(
+        event=category.event, unused_only=False, absolute=lambda path: path, by=by
+    ),
+    "attendees": lambda category, by: exports.export_attendees(
+        places=SessionPlace.objects.filter(session__event=category.event), by=by
+    ),
+}
+EXPORTED = {
+    "registrations": "registration.export",
+    "invitation links": "registration.export_invitations",
+    "attendees": "session_place.export",
+}
+
+
+@pytest.mark.parametrize("who", sorted(REFUSED))
+@pytest.mark.parametrize("kind", sorted(EXPORTS))
+def test_personal_data_is_exported_only_to_organisers_of_the_edition(
+    category: Category, kind: str, who: str
+) -> None:
+    booked_place(category)
+    with pytest.raises(errors.PermissionDenied, match="editions you manage"):
+        EXPORTS[kind](category, REFUSED[who](category.event))
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("kind", sorted(EXPORTS))
+def test_an_organiser_exports_and_the_export_is_audited_once(category: Category, kind: str) -> None:
+    registration, _session = booked_place(category)
+    organiser = user_with(Role.ORGANISER, category.event)
+    export = EXPORTS[kind](category, organiser)
+    assert export.content_type == exports.CSV_CONTENT_TYPE
+    assert export.filename.endswith(".csv")
+    if kind != "invitation links":
+        assert registration.reference in export.content.decode("utf-8-sig")
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.event_id) == (
+        EXPORTED[kind],
+        organiser,
+        category.event_id,
+    )
+
+
+def test_a_selection_reaching_another_edition_exports_nothing(category: Category) -> None:
+    organiser = user_with(Role.ORGANISER, category.event)
+    RegistrationFactory(category=category)
+    RegistrationFactory()  # another edition
+    with pytest.raises(errors.PermissionDenied):
+        exports.export_registrations(
+            registrations=Registration.objects.all(), file_format="xlsx", by=organiser
+        )
     assert not AuditEntry.objects.exists()

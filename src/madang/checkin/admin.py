@@ -23,7 +23,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from madang.accounts import audit
 from madang.accounts.edition_admin import EditionScopedAdmin
 from madang.checkin import queries, services, views
 from madang.checkin.models import Badge, BadgeStyle, Entrance, Scan
@@ -248,26 +247,16 @@ class BadgeAdmin(EditionScopedAdmin):
     def sheet_view(self, request: HttpRequest, event_id: int) -> HttpResponse:
         """Active badges of an edition (optionally one category) on A4 sheets, four a page."""
         event = self._event(request, event_id, MANAGE_PERMISSION)
-        found = (
-            Badge.objects.filter(event=event, revoked_at__isnull=True)
-            .select_related("registration__category__badge_style", "event")
-            .order_by("registration__category__position", "registration__name", "id")
-        )
         category = request.GET.get("category", "")
-        if category:
-            if not category.isdigit():
-                raise Http404(gettext("No such category."))
-            found = found.filter(registration__category_id=int(category))
-        badges_found = list(found)
+        if category and not category.isdigit():
+            raise Http404(gettext("No such category."))
+        # The service checks the permission and records the export in the audit log.
+        badges_found = services.badges_to_print(
+            event=event, category_id=int(category) if category else None, by=request.user
+        )
         if not badges_found:
             self.message_user(request, gettext("There are no badges to print."), messages.WARNING)
             return HttpResponseRedirect(reverse("admin:checkin_edition", args=[event.pk]))
-        audit.record(
-            actor=request.user,
-            action="checkin.print_badges",
-            event=event,
-            details={"count": len(badges_found), "category": category},
-        )
         return views.pdf_response(
             request, badges_found, sheet=True, filename=f"{event.slug}-badges.pdf", event=event
         )

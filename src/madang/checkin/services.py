@@ -282,6 +282,37 @@ def reissue_badge(*, badge: Badge, by: Any) -> Badge:
     return new
 
 
+def badges_to_print(*, event: Event, category_id: int | None, by: Any) -> list[Badge]:
+    """The active badges of ``event`` (or of one category of it), in print order, for ``by``.
+
+    Side effects: when there are any, records a ``checkin.print_badges`` audit entry with the
+    count (badges carry names and affiliations: printing them is an export of personal data).
+
+    Raises ``PermissionDenied`` unless ``by`` manages the edition's registrations (or is
+    ``accounts.actors.SYSTEM``).
+    """
+    _require_manager(by, event)
+    found = (
+        Badge.objects.filter(event=event, revoked_at__isnull=True)
+        .select_related("registration__category__badge_style", "event")
+        .order_by("registration__category__position", "registration__name", "id")
+    )
+    if category_id is not None:
+        found = found.filter(registration__category_id=category_id)
+    chosen = list(found)
+    if chosen:
+        audit.record(
+            actor=by,
+            action="checkin.print_badges",
+            event=event,
+            details={
+                "count": len(chosen),
+                "category": "" if category_id is None else str(category_id),
+            },
+        )
+    return chosen
+
+
 def _require_manager(by: Any, obj: Any) -> None:
     require(
         by,
