@@ -58,11 +58,11 @@ class _Generation:
 _generation = _Generation()
 
 
-def _roles_changed(sender: Any, **kwargs: Any) -> None:
+def _roles_changed(sender: Any, *, using: str | None = None, **kwargs: Any) -> None:
     # At once, for this thread (and tests, whose transactions never commit); and after the
     # commit, for a memo another thread filled from the rows as they were before it.
     _generation.bump()
-    transaction.on_commit(_generation.bump)
+    transaction.on_commit(_generation.bump, using=using)
 
 
 post_save.connect(_roles_changed, sender=EditionRole, dispatch_uid="accounts.rules.roles_saved")
