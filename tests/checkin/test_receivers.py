@@ -6,6 +6,7 @@ import secrets
 
 import pytest
 
+from madang.accounts.actors import SYSTEM
 from madang.checkin import badges
 from madang.checkin.models import Badge
 from madang.registration import services
@@ -46,11 +47,13 @@ def test_approval_issues_and_rejection_revokes(django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         registration = register(category)
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_registration(registration=registration)
+        services.approve_registration(registration=registration, by=SYSTEM)
     badge = badges.active_badge(registration)
     assert badge is not None
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_registration(registration=registration)
+        services.cancel_registration(
+            registration=registration, manage_token=registration.manage_token
+        )
     badge.refresh_from_db()
     assert badge.revoked_at is not None
     assert badges.active_badge(registration) is None
@@ -65,7 +68,7 @@ def test_offer_accepted_then_lapsed_offers_issue_nothing_extra(
         waiting = register(category, "b@example.org")
     assert badges.active_badge(waiting) is None
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_registration(registration=first)
+        services.cancel_registration(registration=first, manage_token=first.manage_token)
     with django_capture_on_commit_callbacks(execute=True):
         services.accept_offer(registration=waiting)
     assert badges.active_badge(first) is None

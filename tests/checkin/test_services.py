@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from madang.accounts.actors import SYSTEM
 from madang.checkin import badges, queries, services
 from madang.checkin.models import Scan, ScanResult
 from madang.common import errors
@@ -196,7 +197,7 @@ def test_issue_missing_badges_covers_confirmed_on_site_only(site: Site) -> None:
     RegistrationFactory(category__event=site.event, status=RegistrationStatus.WAITLISTED)
     RegistrationFactory(category__event=site.event, category__participation="online")
     already = make_badge(site.event)
-    assert services.issue_missing_badges(event=site.event) == 1
+    assert services.issue_missing_badges(event=site.event, by=SYSTEM) == 1
     assert badges.active_badge(confirmed) is not None
     assert badges.active_badge(already.registration) == already
-    assert services.issue_missing_badges(event=site.event) == 0
+    assert services.issue_missing_badges(event=site.event, by=SYSTEM) == 0

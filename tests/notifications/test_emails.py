@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from madang.accounts.actors import SYSTEM
 from madang.checkin.badges import active_badge, badge_code
 from madang.notifications.enums import MessageKind, MessageStatus
 from madang.notifications.models import OutboxMessage
@@ -181,8 +182,8 @@ def test_approval_sends_a_receipt_then_the_decision(committed: Any, language: st
     ] * 2
     assert attachment_names(receipts[0]) == []
 
-    committed(services.approve_registration, registration=accepted)
-    committed(services.reject_registration, registration=declined, now=NOW)
+    committed(services.approve_registration, registration=accepted, by=SYSTEM)
+    committed(services.reject_registration, registration=declined, by=SYSTEM, now=NOW)
 
     approval, rejection = sent()[2:]
     assert approval.to == ["a@example.org"]
@@ -210,7 +211,12 @@ def test_waiting_list_offer_and_lapse(committed: Any, language: str) -> None:
     assert in_line.format(n=2) in waitlisted[1].body
 
     cancel_at = dt.datetime(2030, 9, 2, 1, 30, tzinfo=dt.UTC)
-    committed(services.cancel_registration, registration=first, now=cancel_at)
+    committed(
+        services.cancel_registration,
+        registration=first,
+        manage_token=first.manage_token,
+        now=cancel_at,
+    )
     cancelled, offered = sent()[3:]
     assert cancelled.to == ["first@example.org"]
     assert cancelled.subject == SUBJECTS[MessageKind.CANCELLED][language].format(**names(event))

@@ -200,7 +200,9 @@ def test_moving_up_a_session_waiting_list_sends_an_email_in_the_person_language(
     # Booking and queueing oneself sends nothing: the page shows it at once.
     assert sent() == []
     with django_capture_on_commit_callbacks(execute=True):
-        session_places.cancel_session_place(registration=first, session=tour, now=now)
+        session_places.cancel_session_place(
+            registration=first, session=tour, manage_token=first.manage_token, now=now
+        )
     [email] = sent()
     assert email.to == ["next@example.org"]
     assert email.subject == "쇼룸 투어 자리가 배정되었습니다"

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone, translation
 
+from madang.accounts.actors import SYSTEM
 from madang.common import errors
 from madang.registration import queries, services
 from madang.registration.enums import CancelReason, RegistrationStatus
@@ -127,7 +128,7 @@ def test_same_email_may_register_in_another_edition():
 def test_email_may_register_again_after_cancelling():
     category = CategoryFactory()
     first = register(category, email="a@example.org")
-    services.cancel_registration(registration=first, now=NOW)
+    services.cancel_registration(registration=first, manage_token=first.manage_token, now=NOW)
     second = register(category, email="A@example.org")
     assert (second.status, second.email) == ("confirmed", "a@example.org")
 
@@ -218,7 +219,7 @@ def test_cancelling_a_confirmed_place_offers_it_to_the_oldest_waitlisted_person(
     holder = register(category)
     oldest = register(category)
     younger = register(category)
-    services.cancel_registration(registration=holder, now=NOW)
+    services.cancel_registration(registration=holder, manage_token=holder.manage_token, now=NOW)
     oldest.refresh_from_db()
     younger.refresh_from_db()
     assert oldest.status == "offered"
@@ -233,7 +234,7 @@ def test_cancelling_a_waitlisted_registration_offers_nobody_a_place():
     register(category)
     waiting = register(category)
     behind = register(category)
-    services.cancel_registration(registration=waiting, now=NOW)
+    services.cancel_registration(registration=waiting, manage_token=waiting.manage_token, now=NOW)
     assert statuses(category) == ["confirmed", "cancelled", "waitlisted"]
     behind.refresh_from_db()
     assert queries.waitlist_position(behind) == 1
@@ -243,17 +244,21 @@ def test_cancelling_twice_changes_nothing_the_second_time():
     category = CategoryFactory(capacity=1)
     holder = register(category)
     register(category)
-    services.cancel_registration(registration=holder, now=NOW)
-    again = services.cancel_registration(registration=holder, now=NOW)
+    services.cancel_registration(registration=holder, manage_token=holder.manage_token, now=NOW)
+    again = services.cancel_registration(
+        registration=holder, manage_token=holder.manage_token, now=NOW
+    )
     assert again.status == "cancelled"
     assert statuses(category) == ["cancelled", "offered"]
 
 
 def test_a_rejected_registration_cannot_be_cancelled():
     registration = register(CategoryFactory(needs_approval=True))
-    services.reject_registration(registration=registration, now=NOW)
+    services.reject_registration(registration=registration, by=SYSTEM, now=NOW)
     with pytest.raises(errors.Conflict):
-        services.cancel_registration(registration=registration, now=NOW)
+        services.cancel_registration(
+            registration=registration, manage_token=registration.manage_token, now=NOW
+        )
 
 
 def test_waitlist_positions_follow_the_order_of_registration():
@@ -270,7 +275,7 @@ def test_promote_from_waitlist_offers_as_many_places_as_are_free():
     waiting = [register(category) for _ in range(4)]
     category.capacity = 3
     category.save()
-    offered = services.promote_from_waitlist(category=category, now=NOW)
+    offered = services.promote_from_waitlist(category=category, by=SYSTEM, now=NOW)
     assert [r.pk for r in offered] == [waiting[0].pk, waiting[1].pk]
     assert statuses(category) == ["confirmed", "offered", "offered", "waitlisted", "waitlisted"]
 
@@ -279,7 +284,7 @@ def test_promote_from_waitlist_with_no_free_place_offers_nothing():
     category = CategoryFactory(capacity=1)
     register(category)
     register(category)
-    assert services.promote_from_waitlist(category=category, now=NOW) == []
+    assert services.promote_from_waitlist(category=category, by=SYSTEM, now=NOW) == []
 
 
 def test_newcomer_does_not_overtake_the_waiting_list_when_places_are_added():
@@ -297,7 +302,7 @@ def test_accepting_an_offer_in_time_confirms_the_place():
     category = CategoryFactory(capacity=1)
     holder = register(category)
     waiting = register(category)
-    services.cancel_registration(registration=holder, now=NOW)
+    services.cancel_registration(registration=holder, manage_token=holder.manage_token, now=NOW)
     accepted = services.accept_offer(registration=waiting, now=NOW + dt.timedelta(hours=23))
     assert (accepted.status, accepted.offer_expires_at) == ("confirmed", None)
 
@@ -306,7 +311,7 @@ def test_accepting_an_offer_in_a_category_needing_approval_leaves_it_pending():
     category = CategoryFactory(capacity=1, needs_approval=True)
     holder = register(category)
     waiting = register(category)
-    services.reject_registration(registration=holder, now=NOW)
+    services.reject_registration(registration=holder, by=SYSTEM, now=NOW)
     accepted = services.accept_offer(registration=waiting, now=NOW)
     assert accepted.status == "pending_approval"
 
@@ -315,7 +320,7 @@ def test_accepting_a_lapsed_offer_is_refused():
     category = CategoryFactory(capacity=1)
     holder = register(category)
     waiting = register(category)
-    services.cancel_registration(registration=holder, now=NOW)
+    services.cancel_registration(registration=holder, manage_token=holder.manage_token, now=NOW)
     with pytest.raises(errors.Conflict) as caught:
         services.accept_offer(
             registration=waiting, now=NOW + dt.timedelta(hours=services.OFFER_HOURS)
@@ -335,7 +340,7 @@ def test_expire_offers_cancels_lapsed_offers_and_offers_the_next_people_in_a_cha
     category = CategoryFactory(capacity=1)
     holder = register(category)
     first, second, third = (register(category) for _ in range(3))
-    services.cancel_registration(registration=holder, now=NOW)
+    services.cancel_registration(registration=holder, manage_token=holder.manage_token, now=NOW)
 
     assert services.expire_offers(now=NOW + dt.timedelta(hours=1)) == 0
     later = NOW + dt.timedelta(hours=services.OFFER_HOURS)
@@ -363,7 +368,7 @@ def test_expire_offers_handles_each_category_and_counts_all_lapsed_offers():
         holder = register(category)
         register(category)
         register(category)
-        services.cancel_registration(registration=holder, now=NOW)
+        services.cancel_registration(registration=holder, manage_token=holder.manage_token, now=NOW)
     assert services.expire_offers(now=NOW + dt.timedelta(days=2)) == 2
     assert [statuses(c) for c in categories] == [["cancelled", "cancelled", "offered"]] * 2
 
@@ -385,7 +390,7 @@ def test_expire_offers_command_runs_the_service():
 
 def test_approving_a_pending_registration_confirms_it():
     registration = register(CategoryFactory(needs_approval=True))
-    approved = services.approve_registration(registration=registration)
+    approved = services.approve_registration(registration=registration, by=SYSTEM)
     assert approved.status == "confirmed"
 
 
@@ -394,16 +399,16 @@ def test_only_pending_registrations_can_be_approved_or_rejected(service):
     registration = register(CategoryFactory())
     with pytest.raises(errors.Conflict):
         if service == "approve":
-            services.approve_registration(registration=registration)
+            services.approve_registration(registration=registration, by=SYSTEM)
         else:
-            services.reject_registration(registration=registration, now=NOW)
+            services.reject_registration(registration=registration, by=SYSTEM, now=NOW)
 
 
 def test_rejecting_frees_the_place_for_the_waiting_list():
     category = CategoryFactory(capacity=1, needs_approval=True)
     pending = register(category, email="p@example.org")
     waiting = register(category)
-    services.reject_registration(registration=pending, now=NOW)
+    services.reject_registration(registration=pending, by=SYSTEM, now=NOW)
     waiting.refresh_from_db()
     assert waiting.status == "offered"
     # A rejected address may register again.

@@ -15,11 +15,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
+from madang.accounts.actors import SYSTEM
 from madang.accounts.models import EditionRole
 from madang.common import errors
 from madang.program.enums import SessionStatus
 from madang.registration import services, session_places
-from madang.registration.enums import CancelReason, RegistrationStatus
+from madang.registration.enums import RegistrationStatus
 from madang.registration.models import SessionPlace
 from madang.registration.models.session_places import SessionPlaceStatus
 from tests.factories import SEOUL, EventFactory, SessionFactory, UserFactory, bilingual
@@ -191,7 +192,9 @@ class TestOverlap:
     def test_a_cancelled_place_no_longer_blocks(self, category, tour):
         (person,) = people(category, 1)
         book(person, tour)
-        session_places.cancel_session_place(registration=person, session=tour, now=NOW)
+        session_places.cancel_session_place(
+            registration=person, session=tour, manage_token=person.manage_token, now=NOW
+        )
         clash = limited_session(category.event, starts_at=at(10, 14, 30))
         assert book(person, clash).status == "booked"
 
@@ -214,7 +217,9 @@ class TestCancelling:
         session_places.session_place_changed.connect(listen)
         try:
             with django_capture_on_commit_callbacks(execute=True):
-                session_places.cancel_session_place(registration=first, session=tour, now=NOW)
+                session_places.cancel_session_place(
+                    registration=first, session=tour, manage_token=first.manage_token, now=NOW
+                )
         finally:
             session_places.session_place_changed.disconnect(listen)
 
@@ -227,22 +232,31 @@ class TestCancelling:
     def test_cancelling_twice_returns_the_cancelled_place(self, category, tour):
         (person,) = people(category, 1)
         place = book(person, tour)
-        first = session_places.cancel_session_place(registration=person, session=tour, now=NOW)
-        again = session_places.cancel_session_place(registration=person, session=tour, now=NOW)
+        first = session_places.cancel_session_place(
+            registration=person, session=tour, manage_token=person.manage_token, now=NOW
+        )
+        again = session_places.cancel_session_place(
+            registration=person, session=tour, manage_token=person.manage_token, now=NOW
+        )
         assert first.pk == again.pk == place.pk
         assert again.status == "cancelled"
 
     def test_cancelling_without_any_place_is_not_found(self, category, tour):
         (person,) = people(category, 1)
         with pytest.raises(errors.NotFound):
-            session_places.cancel_session_place(registration=person, session=tour, now=NOW)
+            session_places.cancel_session_place(
+                registration=person, session=tour, manage_token=person.manage_token, now=NOW
+            )
 
     def test_no_one_moves_up_once_the_session_has_started(self, category, tour):
         first, second, third = people(category, 3)
         for person in (first, second, third):
             book(person, tour)
         session_places.cancel_session_place(
-            registration=first, session=tour, now=tour.starts_at + dt.timedelta(minutes=5)
+            registration=first,
+            session=tour,
+            manage_token=first.manage_token,
+            now=tour.starts_at + dt.timedelta(minutes=5),
         )
         assert SessionPlace.objects.get(registration=third).status == "waitlisted"
 
@@ -257,7 +271,7 @@ class TestCancelling:
         book(third, tour)
 
         with django_capture_on_commit_callbacks(execute=True):
-            services.cancel_registration(registration=first, reason=CancelReason.BY_REGISTRANT)
+            services.cancel_registration(registration=first, manage_token=first.manage_token)
 
         assert Counter(
             SessionPlace.objects.filter(registration=first).values_list("status", flat=True)
@@ -270,7 +284,7 @@ class TestCancelling:
         (person,) = people(category, 1)
         book(person, tour)
         with django_capture_on_commit_callbacks(execute=True):
-            services.cancel_registration(registration=person, reason=CancelReason.BY_ORGANISER)
+            services.cancel_registration(registration=person, by=SYSTEM)
         assert SessionPlace.objects.get(registration=person).status == "cancelled"
 
     def test_raising_the_capacity_then_filling_moves_the_list_up(self, category, tour):

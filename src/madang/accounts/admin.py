@@ -7,12 +7,31 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.forms import Form
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from madang.accounts import audit
+from madang.accounts import roles
 from madang.accounts.edition_admin import EditionScopedAdmin
 from madang.accounts.models import AuditEntry, EditionRole, User
+from madang.common import errors
+
+
+def _save_role(request: HttpRequest, obj: EditionRole) -> None:
+    # The service checks the permission (in both editions for a move) and writes the audit log.
+    try:
+        roles.save_role(edition_role=obj, by=request.user)
+    except errors.PermissionDenied as exc:
+        raise PermissionDenied(exc.message) from exc
+
+
+def _revoke_role(request: HttpRequest, obj: EditionRole) -> None:
+    try:
+        roles.revoke_role(edition_role=obj, by=request.user)
+    except errors.PermissionDenied as exc:
+        raise PermissionDenied(exc.message) from exc
 
 
 class EditionRoleInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -29,6 +48,17 @@ class MadangUserAdmin(UserAdmin):  # type: ignore[type-arg]
         *UserAdmin.fieldsets,  # type: ignore[misc]
         (None, {"fields": ("preferred_language",)}),
     )
+
+    def save_formset(self, request: HttpRequest, form: Form, formset: Any, change: bool) -> None:
+        if formset.model is not EditionRole:
+            super().save_formset(request, form, formset, change)
+            return
+        # Roles given or taken here go through the same service as on the roles page.
+        changed = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            _revoke_role(request, obj)
+        for obj in changed:
+            _save_role(request, obj)
 
 
 class EditionRoleForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -84,23 +114,19 @@ class EditionRoleAdmin(EditionScopedAdmin):
 
     fields = ("account_email", "event", "role")
 
+    # Saving and deleting go through ``accounts.roles``, which checks ``accounts.manage_roles``
+    # (or the model permission) in the edition and writes the audit log.
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit.record(
-            actor=request.user,
-            action="accounts.change_role" if change else "accounts.grant_role",
-            obj=obj,
-            details={"role": obj.role, "user": obj.user_id},
-        )
+        _save_role(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit.record(
-            actor=request.user,
-            action="accounts.revoke_role",
-            obj=obj,
-            details={"role": obj.role, "user": obj.user_id},
-        )
-        super().delete_model(request, obj)
+        _revoke_role(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[EditionRole]) -> None:
+        # The list's bulk delete: one by one, so each role is checked and audited.
+        for obj in queryset:
+            _revoke_role(request, obj)
 
 
 @admin.register(AuditEntry)

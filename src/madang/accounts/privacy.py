@@ -20,6 +20,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from madang.accounts import audit
+from madang.accounts.actors import SYSTEM
 from madang.accounts.models import AuditEntry, EditionRole, User
 from madang.notifications.models import OutboxMessage
 from madang.notifications.services import anonymise_messages
@@ -363,7 +364,7 @@ def anonymise_registrations(*, days: int, now: datetime | None = None) -> int:
             _anonymise_invitations(Invitation.objects.filter(event=event))
             if count:
                 audit.record(
-                    actor=None,
+                    actor=SYSTEM,  # a scheduled command, on nobody's behalf
                     action="registration.anonymise",
                     event=event,
                     details={"registrations": count, "days": days},

@@ -2,8 +2,9 @@
 
 Every list shows people with a role in an edition only that edition's rows
 (``EditionScopedAdmin``): check-in staff see entrances and scans, organisers also badges and
-badge styles and may change them. Scans are a read-only record. Revoking and
-reissuing badges go through ``checkin.badges`` and are written to the audit log. Each edition
+badge styles and may change them. Scans are a read-only record. Revoking, reissuing and
+issuing badges go through ``checkin.services``, which check the organiser's permission and
+write the audit log. Each edition
 has a check-in page (``BadgeAdmin.get_urls``): live counts per entrance, occupancy per hall,
 issuing missing badges and a print sheet of badges (A4, four per page) per category.
 """
@@ -22,10 +23,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from madang.accounts import audit
 from madang.accounts.edition_admin import EditionScopedAdmin
-from madang.checkin import badges, queries, services, views
+from madang.checkin import queries, services, views
 from madang.checkin.models import Badge, BadgeStyle, Entrance, Scan
+from madang.common import errors
 from madang.common.errors import DomainError
 from madang.program.admin import BilingualAdmin
 from madang.program.models import Event
@@ -161,30 +162,21 @@ class BadgeAdmin(EditionScopedAdmin):
             request, {**(extra_context or {}), "checkin_editions": editions}
         )
 
-    def _audited(
-        self, request: HttpRequest, queryset: QuerySet[Badge], action: str, verb: str
-    ) -> None:
+    def _change(self, request: HttpRequest, queryset: QuerySet[Badge], verb: str) -> None:
+        # The services check the permission per badge and write the audit log.
         done = 0
         for badge in queryset.select_related("registration__category"):
-            if not request.user.has_perm(MANAGE_PERMISSION, badge):
-                self.message_user(
-                    request,
-                    gettext("You may only change badges of editions you manage."),
-                    messages.ERROR,
-                )
-                continue
             try:
                 if verb == "revoke":
-                    badges.revoke_badges(badge.registration)
+                    services.revoke_badge(badge=badge, by=request.user)
                 else:
-                    badges.reissue_badge(badge.registration)
+                    services.reissue_badge(badge=badge, by=request.user)
             except DomainError as exc:
                 self.message_user(
                     request, f"{badge.registration.reference}: {exc.message}", messages.ERROR
                 )
                 continue
             done += 1
-            audit.record(actor=request.user, action=action, obj=badge)
         self.message_user(
             request,
             ngettext("%(count)d badge was changed.", "%(count)d badges were changed.", done)
@@ -194,13 +186,13 @@ class BadgeAdmin(EditionScopedAdmin):
 
     @admin.action(description=_("Revoke the badge"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Badge]) -> None:
-        self._audited(request, queryset, "checkin.revoke_badge", "revoke")
+        self._change(request, queryset, "revoke")
 
     @admin.action(
         description=_("Reissue the badge (the old one stops working)"), permissions=["change"]
     )
     def reissue(self, request: HttpRequest, queryset: QuerySet[Badge]) -> None:
-        self._audited(request, queryset, "checkin.reissue_badge", "reissue")
+        self._change(request, queryset, "reissue")
 
     def _event(self, request: HttpRequest, event_id: int, permission: str) -> Event:
         event = Event.objects.filter(pk=event_id).first()
@@ -229,15 +221,10 @@ class BadgeAdmin(EditionScopedAdmin):
         """Counts of an edition's check-in, issuing missing badges and printing sheets."""
         event = self._event(request, event_id, SCAN_PERMISSION)
         if request.method == "POST":
-            if not request.user.has_perm(MANAGE_PERMISSION, event):
-                raise PermissionDenied
-            issued = services.issue_missing_badges(event=event)
-            audit.record(
-                actor=request.user,
-                action="checkin.issue_missing_badges",
-                event=event,
-                details={"count": issued},
-            )
+            try:
+                issued = services.issue_missing_badges(event=event, by=request.user)
+            except errors.PermissionDenied as exc:
+                raise PermissionDenied(exc.message) from exc
             self.message_user(
                 request,
                 ngettext("%(count)d badge was issued.", "%(count)d badges were issued.", issued)
@@ -260,26 +247,16 @@ class BadgeAdmin(EditionScopedAdmin):
     def sheet_view(self, request: HttpRequest, event_id: int) -> HttpResponse:
         """Active badges of an edition (optionally one category) on A4 sheets, four a page."""
         event = self._event(request, event_id, MANAGE_PERMISSION)
-        found = (
-            Badge.objects.filter(event=event, revoked_at__isnull=True)
-            .select_related("registration__category__badge_style", "event")
-            .order_by("registration__category__position", "registration__name", "id")
-        )
         category = request.GET.get("category", "")
-        if category:
-            if not category.isdigit():
-                raise Http404(gettext("No such category."))
-            found = found.filter(registration__category_id=int(category))
-        badges_found = list(found)
+        if category and not category.isdigit():
+            raise Http404(gettext("No such category."))
+        # The service checks the permission and records the export in the audit log.
+        badges_found = services.badges_to_print(
+            event=event, category_id=int(category) if category else None, by=request.user
+        )
         if not badges_found:
             self.message_user(request, gettext("There are no badges to print."), messages.WARNING)
             return HttpResponseRedirect(reverse("admin:checkin_edition", args=[event.pk]))
-        audit.record(
-            actor=request.user,
-            action="checkin.print_badges",
-            event=event,
-            details={"count": len(badges_found), "category": category},
-        )
         return views.pdf_response(
             request, badges_found, sheet=True, filename=f"{event.slug}-badges.pdf", event=event
         )

@@ -5,6 +5,13 @@ returns the scan first stored under it, counted once, even when two copies arriv
 moment (the unique constraint on ``Scan.nonce`` keeps one; the other reads it back). Scans of
 one badge are serialised by a row lock on the badge, so two entrances scanning the same badge
 at once cannot both let it in.
+
+Staff and organiser writes take who acts (``staff=`` for scans, ``by=`` otherwise) and check the
+permission here (``accounts.actors.require``): ``checkin.scan`` to scan, and
+``registration.manage_registrations`` to revoke, reissue or issue badges, which are audited in
+the same transaction. The sync endpoint checks ``checkin.scan`` once per batch too, to answer a
+refusal before reading the scans; both checks share one read of the roles
+(``accounts/rules.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from madang.accounts import audit
+from madang.accounts.actors import require
 from madang.checkin import badges
 from madang.checkin.models import Badge, Direction, Entrance, Scan, ScanResult
 from madang.common import errors
@@ -25,6 +34,9 @@ from madang.program.models import Event
 from madang.registration.enums import Participation, RegistrationStatus
 from madang.registration.models import Registration
 from madang.registration.signals import Change
+
+SCAN_PERMISSION = "checkin.scan"
+MANAGE_PERMISSION = "registration.manage_registrations"
 
 # A device clock may be off; a scan claiming to come from further ahead than this is refused.
 MAX_CLOCK_AHEAD_SECONDS = 24 * 3600
@@ -51,6 +63,9 @@ def record_scan(
 ) -> Scan:
     """Record one scan of ``code`` at ``entrance`` and return it with its result.
 
+    ``staff`` is who scanned: a user with ``checkin.scan`` in the entrance's edition (stored
+    with the scan), or ``accounts.actors.SYSTEM``.
+
     Results: ``forged`` when the code is not one we signed (no database lookup), ``unknown``
     when no badge has that secret, ``wrong_edition``, ``revoked``; for a valid badge at an "in"
     entrance ``accepted``, or ``repeat`` while the badge is already inside that hall (``previous``
@@ -61,9 +76,18 @@ def record_scan(
 
     Side effects: creates one ``Scan`` (refused scans too); locks the badge row meanwhile.
 
-    Raises ``InvalidInput`` for a bad nonce or time or a nonce already used at another
-    entrance, ``Busy`` when the badge stays locked for too long.
+    Raises ``PermissionDenied`` unless ``staff`` may scan in the edition (nothing is stored
+    then, not even a resend of an earlier scan), ``InvalidInput`` for a bad nonce or time or a
+    nonce already used at another entrance, ``Busy`` when the badge stays locked for too long.
     """
+    # The entrance carries its edition's id: the check needs no query of its own, and none at
+    # all after the view's check of the same request (the roles are remembered on the user).
+    require(
+        staff,
+        SCAN_PERMISSION,
+        entrance,
+        gettext("You may not check people in at this edition."),
+    )
     now = now or timezone.now()
     nonce_value = parse_nonce(nonce)
     moment = _check_time(scanned_at, now=now)
@@ -186,11 +210,18 @@ def badge_for_registration(registration: Registration) -> Badge | None:
     return badge
 
 
-def issue_missing_badges(*, event: Event) -> int:
+def issue_missing_badges(*, event: Event, by: Any) -> int:
     """Issue a badge to every confirmed on-site registration of ``event`` that has none.
 
-    Side effects: creates ``Badge`` rows. Returns how many were issued.
+    ``by`` is an organiser of the edition (``registration.manage_registrations``) or
+    ``accounts.actors.SYSTEM``.
+
+    Side effects, in one transaction: creates ``Badge`` rows; when any was issued, records a
+    ``checkin.issue_missing_badges`` audit entry with the count. Returns how many were issued.
+
+    Raises ``PermissionDenied`` when ``by`` may not (nothing is issued then).
     """
+    _require_manager(by, event)
     missing = (
         Registration.objects.select_related("category")
         .filter(
@@ -201,11 +232,94 @@ def issue_missing_badges(*, event: Event) -> int:
         .exclude(badges__revoked_at__isnull=True, badges__isnull=False)
     )
     issued = 0
-    for registration in missing:
-        if badges.active_badge(registration) is None:
-            badges.issue_badge(registration)
-            issued += 1
+    with transaction.atomic():
+        for registration in missing:
+            if badges.active_badge(registration) is None:
+                badges.issue_badge(registration)
+                issued += 1
+        if issued:
+            audit.record(
+                actor=by,
+                action="checkin.issue_missing_badges",
+                event=event,
+                details={"count": issued},
+            )
     return issued
+
+
+def revoke_badge(*, badge: Badge, by: Any) -> bool:
+    """Revoke ``badge`` (and any other active badge of its registration), as the organiser ``by``.
+
+    Side effects, in one transaction: sets ``revoked_at``; records a ``checkin.revoke_badge``
+    audit entry. Revoking a revoked badge changes nothing and records nothing.
+
+    Returns whether anything was revoked. Raises ``PermissionDenied`` unless ``by`` manages
+    the registrations of the badge's edition (or is ``accounts.actors.SYSTEM``).
+    """
+    _require_manager(by, badge)
+    with transaction.atomic():
+        revoked = badges.revoke_badges(badge.registration)
+        if revoked:
+            audit.record(actor=by, action="checkin.revoke_badge", obj=badge)
+    return bool(revoked)
+
+
+def reissue_badge(*, badge: Badge, by: Any) -> Badge:
+    """Revoke ``badge``'s registration's badge and issue a new one, as the organiser ``by``.
+
+    Side effects, in one transaction: revokes the active badge, creates a new one, records a
+    ``checkin.reissue_badge`` audit entry naming the badge reissued.
+
+    Returns the new badge. Raises ``PermissionDenied`` as ``revoke_badge``, and ``Conflict``
+    when the registration is no longer a confirmed on-site one (nothing changes then).
+    """
+    _require_manager(by, badge)
+    with transaction.atomic():
+        new = badges.reissue_badge(badge.registration)
+        audit.record(
+            actor=by, action="checkin.reissue_badge", obj=badge, details={"new_badge": new.pk}
+        )
+    return new
+
+
+def badges_to_print(*, event: Event, category_id: int | None, by: Any) -> list[Badge]:
+    """The active badges of ``event`` (or of one category of it), in print order, for ``by``.
+
+    Side effects: when there are any, records a ``checkin.print_badges`` audit entry with the
+    count (badges carry names and affiliations: printing them is an export of personal data).
+
+    Raises ``PermissionDenied`` unless ``by`` manages the edition's registrations (or is
+    ``accounts.actors.SYSTEM``).
+    """
+    _require_manager(by, event)
+    found = (
+        Badge.objects.filter(event=event, revoked_at__isnull=True)
+        .select_related("registration__category__badge_style", "event")
+        .order_by("registration__category__position", "registration__name", "id")
+    )
+    if category_id is not None:
+        found = found.filter(registration__category_id=category_id)
+    chosen = list(found)
+    if chosen:
+        audit.record(
+            actor=by,
+            action="checkin.print_badges",
+            event=event,
+            details={
+                "count": len(chosen),
+                "category": "" if category_id is None else str(category_id),
+            },
+        )
+    return chosen
+
+
+def _require_manager(by: Any, obj: Any) -> None:
+    require(
+        by,
+        MANAGE_PERMISSION,
+        obj,
+        gettext("You may only change badges of editions you manage."),
+    )
 
 
 ISSUING_CHANGES = frozenset({Change.CONFIRMED, Change.APPROVED})

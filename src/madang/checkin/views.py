@@ -4,7 +4,9 @@ Staff need ``checkin.scan`` in the edition: a visitor who is not signed in is se
 a signed-in user without the permission gets a 403 page. The sync endpoint takes a batch of
 scans queued on a device (each with its nonce), records each through ``services.record_scan``
 and answers each one's result; it is rate limited per staff user, not per address, because a
-whole team may share one venue network.
+whole team may share one venue network. The sync endpoint checks ``checkin.scan`` once for the
+batch, to refuse it as a whole; ``record_scan`` checks again for each scan, which costs no query
+because the user object remembers its roles (``accounts/rules.py``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Registration in the back office: categories, and registrations with approval actions.
 
 Status changes go through the services, so the admin respects capacity and the waiting list
-exactly as the public form does.
+exactly as the public form does; the services check the organiser's permission and write the
+audit log.
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from i18nfield.fields import I18nCharField, I18nTextField
 
-from madang.accounts import audit
 from madang.accounts.edition_admin import EditionScopedAdmin, EditionScopedInline
 from madang.common.errors import DomainError
 from madang.program.admin import BilingualAdmin
 from madang.program.forms import LabelledI18nTextarea, LabelledI18nTextInput
-from madang.program.models import Event
 from madang.registration import exports, services
-from madang.registration.enums import CancelReason
 from madang.registration.invitation_admin import managed_events  # also registers its admin
 from madang.registration.models import (
     Answer,
@@ -35,6 +33,13 @@ from madang.registration.models import (
 )
 
 MANAGE_REGISTRATIONS = "registration.manage_registrations"
+
+
+def attachment(export: exports.ExportFile) -> HttpResponse:
+    """An export as a file download."""
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
 
 
 class OptionsField(forms.CharField):
@@ -162,7 +167,7 @@ class CategoryAdmin(EditionScopedAdmin, BilingualAdmin):
         offered = 0
         for category in queryset:
             try:
-                offered += len(services.promote_from_waitlist(category=category))
+                offered += len(services.promote_from_waitlist(category=category, by=request.user))
             except DomainError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
         self.message_user(
@@ -238,7 +243,6 @@ class RegistrationAdmin(EditionScopedAdmin):
         request: HttpRequest,
         queryset: QuerySet[Registration],
         change: Callable[[Registration], object],
-        action: str,
     ) -> None:
         done = 0
         for registration in queryset.order_by("created_at", "id"):
@@ -249,9 +253,8 @@ class RegistrationAdmin(EditionScopedAdmin):
                     request, f"{registration.reference}: {exc.message}", messages.ERROR
                 )
             else:
+                # The service checked the permission and wrote the audit entry.
                 done += 1
-                # Organiser actions go to the audit log (accounts.audit).
-                audit.record(actor=request.user, action=action, obj=registration)
         self.message_user(
             request,
             ngettext(
@@ -268,8 +271,7 @@ class RegistrationAdmin(EditionScopedAdmin):
         self._apply(
             request,
             queryset,
-            lambda r: services.approve_registration(registration=r),
-            "registration.approve",
+            lambda r: services.approve_registration(registration=r, by=request.user),
         )
 
     @admin.action(description=_("Reject"), permissions=["change"])
@@ -277,8 +279,7 @@ class RegistrationAdmin(EditionScopedAdmin):
         self._apply(
             request,
             queryset,
-            lambda r: services.reject_registration(registration=r),
-            "registration.reject",
+            lambda r: services.reject_registration(registration=r, by=request.user),
         )
 
     @admin.action(description=_("Cancel and offer the place on"), permissions=["change"])
@@ -286,43 +287,22 @@ class RegistrationAdmin(EditionScopedAdmin):
         self._apply(
             request,
             queryset,
-            lambda r: services.cancel_registration(
-                registration=r, reason=CancelReason.BY_ORGANISER
-            ),
-            "registration.cancel",
+            lambda r: services.cancel_registration(registration=r, by=request.user),
         )
 
     def _export(
         self, request: HttpRequest, queryset: QuerySet[Registration], file_format: str
     ) -> HttpResponse | None:
-        events = list(Event.objects.filter(pk__in=queryset.values("event_id")).order_by("pk"))
         # The model permission shows the action; personal data of an edition also needs a role
-        # in that edition.
-        if not all(
-            request.user.has_perm("registration.manage_registrations", event) for event in events
-        ):
-            self.message_user(
-                request,
-                _("You may only export registrations of editions you manage."),
-                messages.ERROR,
+        # in that edition, which the export service checks (and audits).
+        try:
+            export = exports.export_registrations(
+                registrations=queryset, file_format=file_format, by=request.user
             )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
             return None
-        header, rows = exports.registrations_table(queryset)
-        table = list(rows)
-        if file_format == "csv":
-            content, content_type = exports.render_csv(header, table), exports.CSV_CONTENT_TYPE
-        else:
-            content, content_type = exports.render_xlsx(header, table), exports.XLSX_CONTENT_TYPE
-        audit.record(
-            actor=request.user,
-            action="registration.export",
-            event=events[0] if len(events) == 1 else None,
-            details={"count": len(table), "format": file_format},
-        )
-        stem = f"{events[0].slug}-registrations" if len(events) == 1 else "registrations"
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{stem}.{file_format}"'
-        return response
+        return attachment(export)
 
     @admin.action(description=_("Export as CSV"), permissions=["view"])
     def export_csv(

@@ -21,7 +21,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from madang.accounts import audit
 from madang.accounts.models import EditionRole
 from madang.accounts.rules import PERMISSIONS
 from madang.common.errors import DomainError
@@ -378,20 +377,12 @@ class InvitationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def links_view(self, request: HttpRequest, event_id: int) -> HttpResponse:
         """Every invitation of the edition with its personal link, as CSV for a mail merge."""
         event = self._event(request, event_id)
-        chosen = Invitation.objects.filter(event=event).select_related("event", "category")
-        if request.GET.get("unused") == "1":
-            chosen = chosen.filter(used_at__isnull=True)
-        header, rows = invitations.links_table(
-            chosen.order_by("created_at", "pk"), absolute=request.build_absolute_uri
-        )
-        audit.record(
-            actor=request.user,
-            action="registration.export_invitations",
+        export = exports.export_invitation_links(
             event=event,
-            details={"count": len(rows)},
+            unused_only=request.GET.get("unused") == "1",
+            absolute=request.build_absolute_uri,
+            by=request.user,
         )
-        response = HttpResponse(
-            exports.render_csv(header, rows), content_type=exports.CSV_CONTENT_TYPE
-        )
-        response["Content-Disposition"] = f'attachment; filename="{event.slug}-invitations.csv"'
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         return response

@@ -37,7 +37,7 @@ from madang.common.ratelimit import limit_posts
 from madang.program.enums import SessionStatus
 from madang.program.models import Session
 from madang.registration import queries, services, session_place_queries, session_places
-from madang.registration.enums import INACTIVE, CancelReason, RegistrationStatus
+from madang.registration.enums import INACTIVE, RegistrationStatus
 from madang.registration.models import MANAGE_TOKEN_MAX_LENGTH, Registration
 from madang.registration.models.session_places import SessionPlaceStatus
 from madang.registration.services import CLIENT_TOKEN_PATTERN
@@ -236,9 +236,7 @@ def cancel(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     registration = _registration_or_404(slug, token)
     if request.method == "POST":
         try:
-            services.cancel_registration(
-                registration=registration, reason=CancelReason.BY_REGISTRANT
-            )
+            services.cancel_registration(registration=registration, manage_token=token)
         except DomainError as exc:
             return _render_page(request, registration, error=exc.message, status=exc.status_code)
         messages.success(request, gettext("Your registration is cancelled."))
@@ -299,7 +297,9 @@ def cancel_session(request: HttpRequest, slug: str, token: str, session_id: int)
     registration = _registration_or_404(slug, token)
     session = _session_or_404(registration, session_id)
     try:
-        session_places.cancel_session_place(registration=registration, session=session)
+        session_places.cancel_session_place(
+            registration=registration, session=session, manage_token=token
+        )
     except DomainError as exc:
         return _render_page(request, registration, error=exc.message, status=exc.status_code)
     messages.success(

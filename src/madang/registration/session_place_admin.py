@@ -2,67 +2,23 @@
 
 Places are made by registrants on their personal page, through the service that keeps the
 capacity; here organisers see the lists, filter them per session, cancel a place (which moves
-the waiting list up) and export the attendee names for the session's host.
+the waiting list up) and export the attendee names for the session's host. Cancelling and
+exporting go through services that check the permission and write the audit log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from zoneinfo import ZoneInfo
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from madang.accounts import audit
 from madang.accounts.edition_admin import EditionScopedAdmin
 from madang.common.errors import DomainError
 from madang.program.models import Event
 from madang.registration import exports, session_places
-from madang.registration.models.session_places import SessionPlace, SessionPlaceStatus
-
-_CHUNK_SIZE = 500
-
-
-def _iso(moment: object, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).isoformat() if hasattr(moment, "astimezone") else ""
-
-
-def attendee_table(queryset: QuerySet[SessionPlace]) -> tuple[list[str], Iterator[list[str]]]:
-    """Header and rows of the attendee list of ``queryset``: per session, booked first.
-
-    Only what a session host needs to welcome people: no email addresses.
-    """
-    header = [
-        gettext("Session"),
-        gettext("Starts"),
-        gettext("Name"),
-        gettext("Reference"),
-        gettext("Status"),
-        gettext("Booked at"),
-    ]
-    places = (
-        queryset.select_related("session", "session__event", "registration")
-        .exclude(status=SessionPlaceStatus.CANCELLED)
-        .order_by("session__starts_at", "session_id", "status", "created_at", "id")
-    )
-
-    def rows() -> Iterator[list[str]]:
-        for place in places.iterator(chunk_size=_CHUNK_SIZE):
-            zone = place.session.event.zone
-            yield [
-                str(place.session.title),
-                _iso(place.session.starts_at, zone),
-                place.registration.name,
-                place.registration.reference,
-                str(place.get_status_display()),
-                _iso(place.booked_at, zone),
-            ]
-
-    return header, rows()
+from madang.registration.models.session_places import SessionPlace
 
 
 @admin.register(SessionPlace)
@@ -136,8 +92,9 @@ class SessionPlaceAdmin(EditionScopedAdmin):
             if not place.is_active:
                 continue
             try:
+                # The service checks the permission and writes the audit entry.
                 session_places.cancel_session_place(
-                    registration=place.registration, session=place.session
+                    registration=place.registration, session=place.session, by=request.user
                 )
             except DomainError as exc:
                 self.message_user(
@@ -145,12 +102,6 @@ class SessionPlaceAdmin(EditionScopedAdmin):
                 )
             else:
                 done += 1
-                audit.record(
-                    actor=request.user,
-                    action="session_place.cancel",
-                    obj=place,
-                    event=place.session.event,
-                )
         self.message_user(
             request,
             ngettext("%(count)d place was cancelled.", "%(count)d places were cancelled.", done)
@@ -162,26 +113,12 @@ class SessionPlaceAdmin(EditionScopedAdmin):
     def export_attendees_csv(
         self, request: HttpRequest, queryset: QuerySet[SessionPlace]
     ) -> HttpResponse | None:
-        if not self._editions_allowed(request, queryset):
-            self.message_user(
-                request,
-                gettext("You may only export places of editions you manage."),
-                messages.ERROR,
-            )
+        # The export service checks every edition of the selection and audits the export.
+        try:
+            export = exports.export_attendees(places=queryset, by=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
             return None
-        header, rows = attendee_table(queryset)
-        table = list(rows)
-        sessions = list(queryset.values_list("session__slug", flat=True).distinct()[:2])
-        events = list(Event.objects.filter(pk__in=queryset.values("session__event_id"))[:2])
-        audit.record(
-            actor=request.user,
-            action="session_place.export",
-            event=events[0] if len(events) == 1 else None,
-            details={"count": len(table), "format": "csv"},
-        )
-        stem = f"{slugify(sessions[0])}-attendees" if len(sessions) == 1 else "session-attendees"
-        response = HttpResponse(
-            exports.render_csv(header, table), content_type=exports.CSV_CONTENT_TYPE
-        )
-        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        response = HttpResponse(export.content, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         return response

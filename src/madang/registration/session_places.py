@@ -14,6 +14,7 @@ raise (an error is logged and the others still run).
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from madang.accounts import audit
+from madang.accounts.actors import require
 from madang.common import errors
 from madang.common.locking import capacity_lock
 from madang.program.enums import SessionStatus
@@ -34,7 +37,7 @@ from madang.registration.models.session_places import (
     SessionPlace,
     SessionPlaceStatus,
 )
-from madang.registration.services import CLIENT_TOKEN_PATTERN
+from madang.registration.services import CLIENT_TOKEN_PATTERN, MANAGE_REGISTRATIONS
 from madang.registration.signals import Change
 
 logger = logging.getLogger(__name__)
@@ -130,19 +133,41 @@ def book_session_place(
 
 
 def cancel_session_place(
-    *, registration: Registration, session: Session, now: datetime | None = None
+    *,
+    registration: Registration,
+    session: Session,
+    by: Any = None,
+    manage_token: str | None = None,
+    now: datetime | None = None,
 ) -> SessionPlace:
     """Give up a place, or a place in line, in a session.
 
-    Cancelling a place already cancelled returns it unchanged (a retried request).
+    Either the registrant gives it up, proven by their private link's ``manage_token``, or an
+    organiser cancels it: ``by`` is a user with ``registration.manage_registrations`` in the
+    session's edition, or ``accounts.actors.SYSTEM``. Give one of the two. Cancelling a place
+    already cancelled returns it unchanged (a retried request).
 
-    Side effects: the place becomes cancelled; unless the session has started, the oldest
-    people waiting get the freed places (booked at once, marked as moved up) and each change is
-    announced.
+    Side effects, in one transaction: the place becomes cancelled; unless the session has
+    started, the oldest people waiting get the freed places (booked at once, marked as moved
+    up) and each change is announced; an organiser's cancellation is recorded as a
+    ``session_place.cancel`` audit entry.
 
-    Raises ``NotFound`` when the registration never had a place in the session and ``Busy``
-    when the session is locked for too long.
+    Raises ``PermissionDenied`` when the token does not match or ``by`` may not (nothing
+    changes then), ``NotFound`` when the registration never had a place in the session and
+    ``Busy`` when the session is locked for too long.
     """
+    if manage_token is not None:
+        if by is not None:
+            raise TypeError("cancel_session_place takes by= or manage_token=, not both")
+        if not secrets.compare_digest(manage_token, registration.manage_token):
+            raise errors.PermissionDenied(gettext("You may not change this registration."))
+    else:
+        require(
+            by,
+            MANAGE_REGISTRATIONS,
+            session,
+            gettext("You may only change places of editions you manage."),
+        )
     now = now or timezone.now()
     with capacity_lock(Session, pk=session.pk) as locked:
         place = _active_place(registration.pk, locked.pk)
@@ -156,6 +181,9 @@ def cancel_session_place(
                 raise errors.NotFound(gettext("You have no place in this session."))
             return latest
         _cancel(place, now=now)
+        if manage_token is None:
+            # The session stands for its edition in the entry.
+            audit.record(actor=by, action="session_place.cancel", obj=place, event=locked)
         _fill_free_places(locked, now=now)
     return place
 
