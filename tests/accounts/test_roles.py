@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from madang.accounts import roles
 from madang.accounts.actors import SYSTEM
@@ -49,7 +50,10 @@ def test_a_user_who_does_not_organise_the_edition_changes_no_role(who: str) -> N
     by = REFUSED[who](event)
     existing = EditionRole.objects.create(user=UserFactory(), event=event, role=Role.ATTENDEE)
     before = rows()
-    with pytest.raises(errors.PermissionDenied, match="roles in editions you organise"):
+    with (
+        translation.override("en"),
+        pytest.raises(errors.PermissionDenied, match="roles in editions you organise"),
+    ):
         roles.save_role(
             edition_role=EditionRole(user=UserFactory(), event=event, role=Role.ORGANISER), by=by
         )
